@@ -117,9 +117,7 @@ function formatElements(
     const indices = printedIndices(shape[dim] as number, summarize, options.edgeitems);
     const stride = strides[dim] as number;
     if (remaining === 1) {
-      const items = indices.map((i) =>
-        i === null ? " ..." : formatter.format(values[offset + i * stride] as Element),
-      );
+      const items = indices.map((i) => (i === null ? " ..." : formatter.format(values[offset + i * stride] as Element)));
       const perLine = Math.max(1, Math.floor((options.linewidth - indent) / (formatter.width + 2)));
       const lines: string[] = [];
       for (let start = 0; start < items.length; start += perLine) {
@@ -236,9 +234,7 @@ class FloatFormatter implements ElementFormatter {
     } else {
       intMode = false;
       sciMode = wideRange || min < 1e-4;
-      widthOf = sciMode
-        ? (v) => formatExponential(v, this.precision).length
-        : (v) => formatFixed(v, this.precision).length;
+      widthOf = sciMode ? (v) => formatExponential(v, this.precision).length : (v) => formatFixed(v, this.precision).length;
     }
     this.width = nonzeroFinite.reduce((w, v) => Math.max(w, widthOf(v)), 1);
     this.intMode = intMode;
@@ -317,7 +313,9 @@ function formatFixed(value: number, digits: number): string {
   const special = nonFiniteText(value);
   if (special !== null) return special;
   const exact = decompose(value);
-  const scaled = scaledRound(exact, digits).toString().padStart(digits + 1, "0");
+  const scaled = scaledRound(exact, digits)
+    .toString()
+    .padStart(digits + 1, "0");
   const whole = scaled.slice(0, scaled.length - digits);
   const text = digits > 0 ? `${whole}.${scaled.slice(scaled.length - digits)}` : whole;
   return exact.negative ? `-${text}` : text;

@@ -1,0 +1,164 @@
+// The scalar IR that elementwise and reduction kernels are written in, once, for every backend.
+// A backend renders an expression to its own language (JS source, WGSL, CUDA C) and runs it over
+// strided, broadcast inputs. Every node carries the dtype of its result; float16/bfloat16 values
+// are computed in float32 ("opmath", as PyTorch's CPU kernels do) and rounded by an explicit cast.
+import type { DType } from "./dtype.js";
+
+export type UnaryOp =
+  | "neg"
+  | "abs"
+  | "sign"
+  | "sqrt"
+  | "exp"
+  | "expm1"
+  | "log"
+  | "log1p"
+  | "log2"
+  | "sin"
+  | "cos"
+  | "tan"
+  | "tanh"
+  | "erf"
+  | "floor"
+  | "ceil"
+  | "round" // half to even
+  | "trunc"
+  | "not" // logical not: result bool
+  | "isnan"
+  | "isinf"
+  | "isfinite";
+
+export type BinaryOp =
+  | "add"
+  | "sub"
+  | "mul"
+  | "div" // true division for floats; C truncating division for ints
+  | "pow"
+  | "maximum" // NaN-propagating
+  | "minimum"
+  | "fmod" // C fmod: sign of the dividend
+  | "remainder" // Python %: sign of the divisor
+  | "floordiv"
+  | "atan2"
+  | "eq"
+  | "ne"
+  | "lt"
+  | "le"
+  | "gt"
+  | "ge"
+  | "and" // logical, result bool
+  | "or"
+  | "xor"
+  | "fma"; // never produced directly; see ternary fma
+
+export type Exp =
+  | { readonly k: "const"; readonly dtype: DType; readonly v: number | bigint }
+  /** Input `i` at the current output position (the kernel applies its strides). */
+  | { readonly k: "load"; readonly dtype: DType; readonly i: number }
+  /** Input `i` at an absolute element offset into its storage, computed by `off` (an int32 expression). */
+  | { readonly k: "gload"; readonly dtype: DType; readonly i: number; readonly off: Exp }
+  /** The current output coordinate along dim `d` (int32). */
+  | { readonly k: "coord"; readonly dtype: "int32"; readonly d: number }
+  /** Reduction kernels only: the reduced value. */
+  | { readonly k: "acc"; readonly dtype: DType }
+  | { readonly k: "un"; readonly op: UnaryOp; readonly dtype: DType; readonly a: Exp }
+  | { readonly k: "bin"; readonly op: Exclude<BinaryOp, "fma">; readonly dtype: DType; readonly a: Exp; readonly b: Exp }
+  /** Fused multiply-add a*b+c with one rounding (PyTorch's CPU semantics for add(alpha), addcmul, ...). */
+  | { readonly k: "fma"; readonly dtype: DType; readonly a: Exp; readonly b: Exp; readonly c: Exp }
+  | { readonly k: "select"; readonly dtype: DType; readonly c: Exp; readonly a: Exp; readonly b: Exp }
+  | { readonly k: "cast"; readonly dtype: DType; readonly a: Exp };
+
+const COMPARE = new Set<BinaryOp>(["eq", "ne", "lt", "le", "gt", "ge", "and", "or", "xor"]);
+const PREDICATE = new Set<UnaryOp>(["not", "isnan", "isinf", "isfinite"]);
+
+export const konst = (v: number | bigint | boolean, dtype: DType): Exp => ({
+  k: "const",
+  dtype,
+  v: typeof v === "boolean" ? (v ? 1 : 0) : dtype === "int64" ? BigInt(v) : Number(v),
+});
+export const load = (i: number, dtype: DType): Exp => ({ k: "load", i, dtype });
+export const gload = (i: number, dtype: DType, off: Exp): Exp => ({ k: "gload", i, dtype, off });
+export const coord = (d: number): Exp => ({ k: "coord", d, dtype: "int32" });
+export const acc = (dtype: DType): Exp => ({ k: "acc", dtype });
+export const un = (op: UnaryOp, a: Exp): Exp => ({ k: "un", op, a, dtype: PREDICATE.has(op) ? "bool" : a.dtype });
+export const bin = (op: Exclude<BinaryOp, "fma">, a: Exp, b: Exp): Exp => ({
+  k: "bin",
+  op,
+  a,
+  b,
+  dtype: COMPARE.has(op) ? "bool" : a.dtype,
+});
+export const fma = (a: Exp, b: Exp, c: Exp): Exp => ({ k: "fma", a, b, c, dtype: a.dtype });
+export const select = (c: Exp, a: Exp, b: Exp): Exp => ({ k: "select", c, a, b, dtype: a.dtype });
+export const cast = (a: Exp, dtype: DType): Exp => (a.dtype === dtype ? a : { k: "cast", a, dtype });
+
+/** A stable string for a kernel's structure, used as a cache key by renderers. */
+export function expKey(e: Exp): string {
+  const memo = new Map<Exp, number>();
+  const parts: string[] = [];
+  const walk = (x: Exp): number => {
+    const seen = memo.get(x);
+    if (seen !== undefined) return seen;
+    let s: string;
+    switch (x.k) {
+      case "const":
+        s = `c:${x.dtype}:${typeof x.v === "bigint" ? `${x.v}n` : Object.is(x.v, -0) ? "-0" : String(x.v)}`;
+        break;
+      case "load":
+        s = `l:${x.dtype}:${x.i}`;
+        break;
+      case "gload":
+        s = `g:${x.dtype}:${x.i}:${walk(x.off)}`;
+        break;
+      case "coord":
+        s = `d:${x.d}`;
+        break;
+      case "acc":
+        s = `a:${x.dtype}`;
+        break;
+      case "un":
+        s = `u:${x.op}:${x.dtype}:${walk(x.a)}`;
+        break;
+      case "bin":
+        s = `b:${x.op}:${x.dtype}:${walk(x.a)}:${walk(x.b)}`;
+        break;
+      case "fma":
+        s = `f:${x.dtype}:${walk(x.a)}:${walk(x.b)}:${walk(x.c)}`;
+        break;
+      case "select":
+        s = `s:${x.dtype}:${walk(x.c)}:${walk(x.a)}:${walk(x.b)}`;
+        break;
+      case "cast":
+        s = `t:${x.dtype}:${walk(x.a)}`;
+        break;
+    }
+    const id = parts.length;
+    parts.push(s);
+    memo.set(x, id);
+    return id;
+  };
+  walk(e);
+  return parts.join(";");
+}
+
+/** Whether the expression reads output coordinates (then the kernel may not merge dims). */
+export function usesCoords(e: Exp): boolean {
+  switch (e.k) {
+    case "coord":
+      return true;
+    case "const":
+    case "load":
+    case "acc":
+      return false;
+    case "gload":
+      return usesCoords(e.off);
+    case "un":
+    case "cast":
+      return usesCoords(e.a);
+    case "bin":
+      return usesCoords(e.a) || usesCoords(e.b);
+    case "fma":
+    case "select":
+      return usesCoords(e.a) || usesCoords(e.b) || usesCoords(e.c);
+  }
+}

@@ -1,0 +1,44 @@
+// torch.tidy and friends: explicit lifetime for tensors (GPU memory is invisible to JS's GC).
+import { currentScope, keep, popScope, pushScope, Tensor } from "./tensor.js";
+
+function collect(x: unknown, into: Set<Tensor>, seen = new Set<unknown>()): void {
+  if (x instanceof Tensor) {
+    into.add(x);
+    if (x.grad) into.add(x.grad);
+    return;
+  }
+  if (x === null || typeof x !== "object" || seen.has(x)) return;
+  seen.add(x);
+  if (Array.isArray(x)) for (const v of x) collect(v, into, seen);
+  else if (x instanceof Map) for (const v of x.values()) collect(v, into, seen);
+  else if (Object.getPrototypeOf(x) === Object.prototype) for (const v of Object.values(x)) collect(v, into, seen);
+}
+
+/** Run fn; dispose every tensor created inside that is not part of its (synchronous) result. */
+export function tidy<T>(fn: () => T): T {
+  const scope = pushScope();
+  let result: T;
+  try {
+    result = fn();
+  } finally {
+    popScope();
+  }
+  if (result instanceof Promise) throw new TypeError("tidy: fn must be synchronous");
+  const kept = new Set<Tensor>();
+  collect(result, kept);
+  const parent = currentScope();
+  for (const t of scope) {
+    if (!kept.has(t)) t.dispose();
+    else parent?.add(t); // results belong to the enclosing scope
+  }
+  return result;
+}
+
+/** Dispose tensors found in a value (tensor, array, plain object, Map). */
+export function dispose(x: unknown): void {
+  const ts = new Set<Tensor>();
+  collect(x, ts);
+  for (const t of ts) t.dispose();
+}
+
+export { keep };

@@ -1,0 +1,401 @@
+// The exact CPU reference backend: storage is a TypedArray, kernels are IR rendered to JS source,
+// compiled once with `new Function` and cached by structure.
+import type { Backend, ReduceKernel, View } from "../backend.js";
+import { type DType, storageArray, type TypedArray } from "../dtype.js";
+import { type Exp, expKey, usesCoords } from "../ir.js";
+import { fromStorage, type RenderContext, renderExp, toStorage } from "./render.js";
+import * as scalar from "./scalar.js";
+
+const R = { ...scalar, id: (x: number) => x };
+type Kernel = (...args: unknown[]) => void;
+const cache = new Map<string, Kernel>();
+
+function compile(key: string, build: () => string): Kernel {
+  let k = cache.get(key);
+  if (!k) {
+    const src = build();
+    k = new Function("R", "fr", `"use strict";\nreturn ${src}`)(R, Math.fround) as Kernel;
+    cache.set(key, k);
+  }
+  return k;
+}
+
+/** Drop size-1 dims and merge dims that are contiguous for every operand (fewer, longer loops). */
+function collapse(shape: readonly number[], stridesList: (readonly number[])[]): [number[], number[][]] {
+  const sh: number[] = [];
+  const st: number[][] = stridesList.map(() => []);
+  for (let d = 0; d < shape.length; d++) {
+    if (shape[d] === 1) continue;
+    const last = sh.length - 1;
+    if (last >= 0 && stridesList.every((s, i) => (st[i] as number[])[last] === (s[d] as number) * (shape[d] as number))) {
+      sh[last] = (sh[last] as number) * (shape[d] as number);
+      stridesList.forEach((s, i) => {
+        (st[i] as number[])[last] = s[d] as number;
+      });
+    } else {
+      sh.push(shape[d] as number);
+      stridesList.forEach((s, i) => (st[i] as number[]).push(s[d] as number));
+    }
+  }
+  return [sh, st];
+}
+
+/** Nested loops over `rank` dims; pointer p{i} for each operand ends up at the element. */
+function loops(rank: number, nPtr: number, body: string, prefix = "c"): string {
+  let open = "";
+  let close = "";
+  for (let d = 0; d < rank; d++) {
+    const ptrs = Array.from({ length: nPtr }, (_, i) => `const p${i}_${d + 1} = p${i}_${d} + ${prefix}${d} * S${i}[${d}];`).join(
+      " ",
+    );
+    open += `for (let ${prefix}${d} = 0; ${prefix}${d} < SH[${d}]; ${prefix}${d}++) { ${ptrs}\n`;
+    close += "}";
+  }
+  const final = Array.from({ length: nPtr }, (_, i) => `const p${i} = p${i}_${rank};`).join(" ");
+  return `${open}${final}\n${body}\n${close}`;
+}
+
+function elementwiseSource(e: Exp, rank: number, nIn: number, outDtype: DType): string {
+  const ctx: RenderContext = {
+    lines: [],
+    next: 0,
+    memo: new Map(),
+    load: (i) => `I${i}[p${i + 1}]`,
+    gload: (i, off) => `I${i}[${off}]`,
+    coord: (d) => `c${d}`,
+    acc: "acc",
+  };
+  const v = renderExp(e, ctx);
+  const body = `${ctx.lines.join("\n")}\nO[p0] = ${toStorage(outDtype, v)};`;
+  const ins = Array.from(
+    { length: nIn },
+    (_, i) => `const I${i} = ins[${i}]; const S${i + 1} = sts[${i + 1}]; const p${i + 1}_0 = offs[${i + 1}];`,
+  );
+  return `function(O, ins, SH, sts, offs) {\nconst S0 = sts[0]; const p0_0 = offs[0];\n${ins.join("\n")}\n${loops(rank, nIn + 1, body)}\n}`;
+}
+
+const IDENTITY: Record<string, string> = { sum: "0", prod: "1" };
+
+function combine(op: string, d: DType, a: string, b: string): string {
+  const big = d === "int64";
+  const wrap = (v: string) =>
+    d === "float32"
+      ? `fr(${v})`
+      : d === "int32"
+        ? `((${v}) | 0)`
+        : big
+          ? `BigInt.asIntN(64, ${v})`
+          : d === "bool"
+            ? `((${v}) ? 1 : 0)`
+            : v;
+  switch (op) {
+    case "sum":
+      return wrap(`${a} + ${b}`);
+    case "prod":
+      return d === "int32" ? `Math.imul(${a}, ${b})` : wrap(`${a} * ${b}`);
+    case "max":
+      return `(${a} > ${b} || ${a} !== ${a} ? ${a} : ${b})`;
+    case "min":
+      return `(${a} < ${b} || ${a} !== ${a} ? ${a} : ${b})`;
+  }
+  throw new Error(`reference: unknown reduction ${op}`);
+}
+
+function reduceSource(k: ReduceKernel, outRank: number, redRank: number, outDtype: DType): string {
+  const accDtype = k.map.dtype;
+  const mapCtx: RenderContext = {
+    lines: [],
+    next: 0,
+    memo: new Map(),
+    load: () => "I0[p1]",
+    gload: (_i, off) => `I0[${off}]`,
+    coord: (d) => `c${d}`,
+    acc: "acc",
+  };
+  const mv = renderExp(k.map, mapCtx);
+  const postCtx: RenderContext = { ...mapCtx, lines: [], memo: new Map(), next: 1000 };
+  const pv = renderExp(k.post, postCtx);
+  const inner = `${mapCtx.lines.join("\n")}\nX[j++] = ${mv};`;
+  let reduceCode: string;
+  if (k.op === "argmax" || k.op === "argmin") {
+    const better = k.op === "argmax" ? ">" : "<";
+    reduceCode = `let bi = 0; let bv = X[0];
+for (let t = 1; t < j; t++) { const v = X[t]; if (bv === bv && (v !== v || v ${better} bv)) { bv = v; bi = t; } }
+const acc = BigInt(bi);`;
+  } else {
+    const zero = accDtype === "int64" ? `${IDENTITY[k.op] ?? "0"}n` : (IDENTITY[k.op] ?? "NaN");
+    reduceCode = `let m = j;
+while (m > 1) { const h = m >> 1; for (let t = 0; t < h; t++) X[t] = ${combine(k.op, accDtype, "X[2 * t]", "X[2 * t + 1]")}; if (m & 1) { X[h] = X[m - 1]; m = h + 1; } else m = h; }
+const acc = j === 0 ? ${zero} : X[0];`;
+  }
+  // Outer loops advance pointer 0 (out) and 1 (input); inner loops advance only the input pointer.
+  let open = "";
+  let close = "";
+  for (let d = 0; d < outRank; d++) {
+    open += `for (let c${d} = 0; c${d} < SH[${d}]; c${d}++) { const p0_${d + 1} = p0_${d} + c${d} * S0[${d}]; const p1_${d + 1} = p1_${d} + c${d} * S1[${d}];\n`;
+    close += "}";
+  }
+  let iopen = "";
+  let iclose = "";
+  for (let d = 0; d < redRank; d++) {
+    const from = d === 0 ? `p1_${outRank}` : `q${d}`;
+    iopen += `for (let r${d} = 0; r${d} < RS[${d}]; r${d}++) { const q${d + 1} = ${from} + r${d} * RT[${d}];\n`;
+    iclose += "}";
+  }
+  const innerBody = `const p1 = ${redRank === 0 ? `p1_${outRank}` : `q${redRank}`};\n${inner}`;
+  return `function(O, I0, SH, S0, S1, RS, RT, offs, X) {
+const p0_0 = offs[0]; const p1_0 = offs[1];
+${open}let j = 0;
+${iopen}${innerBody}
+${iclose}
+${reduceCode}
+${postCtx.lines.join("\n")}
+O[p0_${outRank}] = ${toStorage(outDtype, pv)};
+${close}
+}`;
+}
+
+function stridesOf(v: View): readonly number[] {
+  return v.strides;
+}
+
+export class ReferenceBackend implements Backend {
+  readonly name = "reference";
+
+  alloc(dtype: DType, numel: number): unknown {
+    return storageArray(dtype, numel);
+  }
+  free(_buf: unknown): void {}
+  write(buf: unknown, _dtype: DType, data: TypedArray): void {
+    (buf as TypedArray).set(data as never);
+  }
+  async read(buf: unknown, dtype: DType, offset: number, numel: number): Promise<TypedArray> {
+    return this.readSync(buf, dtype, offset, numel);
+  }
+  readSync(buf: unknown, _dtype: DType, offset: number, numel: number): TypedArray {
+    return (buf as TypedArray).slice(offset, offset + numel);
+  }
+
+  elementwise(e: Exp, out: View, inputs: readonly View[]): void {
+    let shape: readonly number[] = out.shape;
+    let strides: (readonly number[])[] = [out.strides, ...inputs.map(stridesOf)];
+    if (!usesCoords(e)) [shape, strides] = collapse(shape, strides);
+    const key = `ew|${shape.length}|${inputs.length}|${out.dtype}|${expKey(e)}`;
+    const k = compile(key, () => elementwiseSource(e, shape.length, inputs.length, out.dtype));
+    for (const d of shape) if (d === 0) return;
+    k(
+      out.buf,
+      inputs.map((v) => v.buf),
+      shape,
+      strides,
+      [out.offset, ...inputs.map((v) => v.offset)],
+    );
+  }
+
+  reduce(k: ReduceKernel, out: View, input: View, nReduced: number): void {
+    const outRank = input.shape.length - nReduced;
+    const redShape = input.shape.slice(outRank);
+    const redStrides = input.strides.slice(outRank);
+    const [rs, rt] = collapse(redShape, [redStrides]);
+    const key = `red|${k.op}|${outRank}|${rs.length}|${out.dtype}|${expKey(k.map)}|${expKey(k.post)}`;
+    const fn = compile(key, () => reduceSource(k, outRank, rs.length, out.dtype));
+    for (const d of out.shape) if (d === 0) return;
+    let n = 1;
+    for (const d of rs) n *= d;
+    const scratch = k.map.dtype === "int64" ? new Array<bigint>(n) : new Float64Array(n);
+    fn(
+      out.buf,
+      input.buf,
+      out.shape,
+      out.strides,
+      input.strides.slice(0, outRank),
+      rs,
+      rt[0],
+      [out.offset, input.offset],
+      scratch,
+    );
+  }
+
+  scan(op: "sum" | "prod", out: View, input: View): void {
+    const rank = input.shape.length;
+    const n = input.shape[rank - 1] ?? 1;
+    const so = out.strides[rank - 1] ?? 0;
+    const si = input.strides[rank - 1] ?? 0;
+    const O = out.buf as TypedArray;
+    const I = input.buf as TypedArray;
+    const big = input.dtype === "int64";
+    const get = compileConv(input.dtype, true);
+    const put = compileConv(out.dtype, false);
+    forEachOuter(input.shape.slice(0, -1), [out.strides, input.strides], [out.offset, input.offset], (po, pi) => {
+      // float32 accumulates in float64 with each output rounded, as PyTorch's CPU cumsum/cumprod.
+      let acc: number | bigint = big ? (op === "sum" ? 0n : 1n) : op === "sum" ? 0 : 1;
+      for (let t = 0; t < n; t++) {
+        const x = get(I[pi + t * si] as number);
+        if (big) acc = BigInt.asIntN(64, op === "sum" ? (acc as bigint) + (x as bigint) : (acc as bigint) * (x as bigint));
+        else acc = op === "sum" ? (acc as number) + (x as number) : (acc as number) * (x as number);
+        (O as unknown as unknown[])[po + t * so] = put(acc);
+      }
+    });
+  }
+
+  matmul(out: View, a: View, b: View): void {
+    const [B, M, K] = a.shape as [number, number, number];
+    const N = b.shape[2] as number;
+    const A = a.buf as TypedArray;
+    const Bm = b.buf as TypedArray;
+    const O = out.buf as TypedArray;
+    const dt = out.dtype;
+    const [sab, sam, sak] = a.strides as [number, number, number];
+    const [sbb, sbk, sbn] = b.strides as [number, number, number];
+    const [sob, som, son] = out.strides as [number, number, number];
+    if (dt === "int64") {
+      for (let bt = 0; bt < B; bt++)
+        for (let i = 0; i < M; i++)
+          for (let j = 0; j < N; j++) {
+            let acc = 0n;
+            for (let k = 0; k < K; k++)
+              acc = BigInt.asIntN(
+                64,
+                acc +
+                  (A[a.offset + bt * sab + i * sam + k * sak] as bigint) *
+                    (Bm[b.offset + bt * sbb + k * sbk + j * sbn] as bigint),
+              );
+            (O as BigInt64Array)[out.offset + bt * sob + i * som + j * son] = acc;
+          }
+      return;
+    }
+    const get = compileConv(dt, true) as (x: number) => number;
+    const put = compileConv(dt, false) as (x: number) => number;
+    const round: (x: number) => number =
+      dt === "float64"
+        ? (x) => x
+        : dt === "int32"
+          ? (x) => x | 0
+          : dt === "uint8"
+            ? (x) => x & 255
+            : dt === "bool"
+              ? (x) => (x ? 1 : 0)
+              : Math.fround;
+    const row = new Float64Array(N);
+    const fast32 = dt === "float32";
+    for (let bt = 0; bt < B; bt++) {
+      for (let i = 0; i < M; i++) {
+        row.fill(0);
+        const abase = a.offset + bt * sab + i * sam;
+        for (let k = 0; k < K; k++) {
+          const aik = get(A[abase + k * sak] as number);
+          let pb = b.offset + bt * sbb + k * sbk;
+          if (fast32) {
+            for (let j = 0; j < N; j++, pb += sbn)
+              row[j] = Math.fround((row[j] as number) + Math.fround(aik * (Bm[pb] as number)));
+          } else if (dt === "int32") {
+            for (let j = 0; j < N; j++, pb += sbn) row[j] = ((row[j] as number) + Math.imul(aik, Bm[pb] as number)) | 0;
+          } else {
+            for (let j = 0; j < N; j++, pb += sbn) row[j] = round((row[j] as number) + round(aik * get(Bm[pb] as number)));
+          }
+        }
+        const obase = out.offset + bt * sob + i * som;
+        for (let j = 0; j < N; j++) (O as Float64Array)[obase + j * son] = put(row[j] as number);
+      }
+    }
+  }
+
+  sort(values: View, indices: View, input: View, descending: boolean): void {
+    const rank = input.shape.length;
+    const n = input.shape[rank - 1] ?? 1;
+    const si = input.strides[rank - 1] ?? 0;
+    const sv = values.strides[rank - 1] ?? 0;
+    const sx = indices.strides[rank - 1] ?? 0;
+    const I = input.buf as TypedArray;
+    const V = values.buf as TypedArray;
+    const X = indices.buf as BigInt64Array;
+    const get = compileConv(input.dtype, true);
+    const idx = Array.from({ length: n }, (_, i) => i);
+    forEachOuter(
+      input.shape.slice(0, -1),
+      [input.strides, values.strides, indices.strides],
+      [input.offset, values.offset, indices.offset],
+      (pi, pv, px) => {
+        const vals = idx.map((t) => get(I[pi + t * si] as number) as number);
+        const order = idx.slice();
+        // NaN is larger than everything; Array.prototype.sort is stable.
+        const cmp = (x: number, y: number): number => {
+          const a = vals[x] as number;
+          const b = vals[y] as number;
+          const an = a !== a;
+          const bn = b !== b;
+          if (an || bn) return an === bn ? 0 : an ? 1 : -1;
+          return a < b ? -1 : a > b ? 1 : 0;
+        };
+        order.sort(descending ? (x, y) => cmp(y, x) : cmp);
+        for (let t = 0; t < n; t++) {
+          const src = order[t] as number;
+          (V as unknown as unknown[])[pv + t * sv] = I[pi + src * si];
+          X[px + t * sx] = BigInt(src);
+        }
+      },
+    );
+  }
+
+  scatter(target: View, offsets: View, src: View, mode: "set" | "add"): void {
+    const T = target.buf as TypedArray;
+    const off = offsets.buf as TypedArray;
+    const S = src.buf as TypedArray;
+    const n = offsets.shape.reduce((x, y) => x * y, 1);
+    const dt = target.dtype;
+    const get = compileConv(dt, true);
+    const put = compileConv(dt, false);
+    const round: (x: number) => number =
+      dt === "float32"
+        ? Math.fround
+        : dt === "int32"
+          ? (x) => x | 0
+          : dt === "uint8"
+            ? (x) => x & 255
+            : dt === "bool"
+              ? (x) => (x ? 1 : 0)
+              : (x) => x;
+    for (let i = 0; i < n; i++) {
+      const o = Number(off[offsets.offset + i]);
+      const s = S[src.offset + i] as number;
+      if (mode === "set") (T as unknown as unknown[])[o] = s;
+      else if (dt === "int64") (T as BigInt64Array)[o] = BigInt.asIntN(64, (T[o] as bigint) + (s as unknown as bigint));
+      else (T as unknown as unknown[])[o] = put(round((get(T[o] as number) as number) + (get(s) as number)));
+    }
+  }
+
+  isDeterministic(): boolean {
+    return true;
+  }
+}
+
+/** Storage element ↔ compute value for a dtype (identity except float16/bfloat16 bits). */
+function compileConv(dtype: DType, load: boolean): (x: number | bigint) => number | bigint {
+  const src = load ? fromStorage(dtype, "x") : toStorage(dtype, "x");
+  return compile(`conv|${dtype}|${load}`, () => `function(x) { return ${src}; }`) as (x: number | bigint) => number | bigint;
+}
+
+/** Visit every position of `shape` with one pointer per strided operand. */
+function forEachOuter(
+  shape: readonly number[],
+  strides: (readonly number[])[],
+  offsets: number[],
+  f: (...ptrs: number[]) => void,
+): void {
+  const rank = shape.length;
+  for (const d of shape) if (d === 0) return;
+  const ix = new Array<number>(rank).fill(0);
+  const p = offsets.slice();
+  for (;;) {
+    f(...p);
+    let d = rank - 1;
+    for (; d >= 0; d--) {
+      ix[d] = (ix[d] as number) + 1;
+      for (let o = 0; o < p.length; o++) p[o] = (p[o] as number) + ((strides[o] as number[])[d] as number);
+      if ((ix[d] as number) < (shape[d] as number)) break;
+      for (let o = 0; o < p.length; o++) p[o] = (p[o] as number) - ((strides[o] as number[])[d] as number) * (shape[d] as number);
+      ix[d] = 0;
+    }
+    if (d < 0) return;
+  }
+}

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# The README's test command: installs what the tests need on a fresh Debian machine, then runs them.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export TURBO_TELEMETRY_DISABLED=1 DO_NOT_TRACK=1
+if ! command -v pnpm >/dev/null || [ "$(pnpm --version)" != "10.34.8" ]; then
+  npm install -g pnpm@10.34.8
+fi
+pnpm install --frozen-lockfile
+pnpm run typecheck
+pnpm run lint
+pnpm run test
