@@ -2,7 +2,7 @@
 // A backend renders an expression to its own language (JS source, WGSL, CUDA C) and runs it over
 // strided, broadcast inputs. Every node carries the dtype of its result; float16/bfloat16 values
 // are computed in float32 ("opmath", as PyTorch's CPU kernels do) and rounded by an explicit cast.
-import type { DType } from "./dtype.js";
+import { type DType, roundToDtype } from "./dtype.js";
 
 export type UnaryOp =
   | "neg"
@@ -71,10 +71,11 @@ export type Exp =
 const COMPARE = new Set<BinaryOp>(["eq", "ne", "lt", "le", "gt", "ge", "and", "or", "xor"]);
 const PREDICATE = new Set<UnaryOp>(["not", "isnan", "isinf", "isfinite"]);
 
+/** A constant, rounded to its dtype's value set (a float32 constant is a float32 value). */
 export const konst = (v: number | bigint | boolean, dtype: DType): Exp => ({
   k: "const",
   dtype,
-  v: typeof v === "boolean" ? (v ? 1 : 0) : dtype === "int64" ? BigInt(v) : Number(v),
+  v: typeof v === "boolean" ? (v ? 1 : 0) : dtype === "int64" ? BigInt(v) : roundToDtype(Number(v), dtype),
 });
 export const load = (i: number, dtype: DType): Exp => ({ k: "load", i, dtype });
 export const gload = (i: number, dtype: DType, off: Exp): Exp => ({ k: "gload", i, dtype, off });

@@ -73,6 +73,7 @@ export function normDims(op: string, dim: number | readonly number[] | null | un
   const seen = new Set<number>();
   for (const d of list) {
     const n = normDim(op, d, rank);
+    if (rank === 0) continue; // a 0-dim tensor accepts dim 0 / -1 and reduces nothing
     if (seen.has(n)) throw new IndexError(op, `dim ${n} appears multiple times in the list of dims ${JSON.stringify(list)}`);
     seen.add(n);
   }

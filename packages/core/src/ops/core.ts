@@ -72,20 +72,28 @@ export function elementwise(
   computeDtype: DType | readonly DType[],
   build: (vals: Exp[]) => Exp,
   out?: Tensor,
+  /** Operands are first converted to this dtype (PyTorch's common dtype), then to the compute dtype. */
+  commonDtype?: DType,
 ): Tensor {
   const device = sameDevice(op, [...operands, out]);
   const tensors = operands.filter(isTensor);
-  const shape = broadcastShapes(op, ...tensors.map((t) => t.shape));
-  if (out && (out.shape.length !== shape.length || out.shape.some((d, i) => d !== shape[i])))
-    throw new ShapeError(op, `output with shape ${fmtShape(out.shape)} doesn't match the broadcast shape ${fmtShape(shape)}`);
+  const inShape = broadcastShapes(op, ...tensors.map((t) => t.shape));
+  const shape = out ? [...out.shape] : inShape;
+  if (out) {
+    const joint = broadcastShapes(op, inShape, out.shape);
+    if (joint.length !== shape.length || joint.some((d, i) => d !== shape[i]))
+      throw new ShapeError(op, `output with shape ${fmtShape(out.shape)} doesn't match the broadcast shape ${fmtShape(joint)}`);
+  }
   const views: View[] = [];
   const vals = operands.map((x, i) => {
     const cd = typeof computeDtype === "string" ? computeDtype : (computeDtype[i] as DType);
     if (x instanceof Tensor) {
       views.push(broadcastView(x, shape));
-      return cast(load(views.length - 1, x.dtype), cd);
+      const v = load(views.length - 1, x.dtype);
+      return cast(commonDtype ? cast(v, commonDtype) : v, cd);
     }
-    return konst(typeof x === "boolean" ? x : cd === "bool" ? x !== 0 : x, cd);
+    const sd = commonDtype ?? cd;
+    return cast(konst(typeof x === "boolean" ? x : sd === "bool" ? x !== 0 : x, sd), cd);
   });
   const e = cast(build(vals), outDtype);
   const target = out ?? empty(shape, outDtype, device);

@@ -4,7 +4,7 @@ import { type DType, defaultFloat, isFloating, resultType, scalarDtype } from ".
 import { AutogradError, DTypeError, fmtShape, ValueError } from "../errors.js";
 import { type BinaryOp, bin, cast, type Exp, fma, konst, select, type UnaryOp, un } from "../ir.js";
 import { Tensor } from "../tensor.js";
-import { elementwise, opmath, promotionOf, resultDtype, type Scalar, type TensorOrScalar } from "./core.js";
+import { elementwise, empty, opmath, promotionOf, resultDtype, type Scalar, type TensorOrScalar } from "./core.js";
 import { sumToShape } from "./reduce.js";
 
 const c = (v: number, like: Exp): Exp => konst(v, like.dtype);
@@ -48,14 +48,31 @@ function unary(name: string, spec: UnarySpec): (x: Tensor) => Tensor {
 }
 
 const u = (op: UnaryOp) => (x: Exp) => un(op, x);
+/** The gradient of piecewise-constant ops: zeros (never -0, which g * 0 would give). */
+const zeroGrad = (g: Tensor): Tensor => elementwise("zeros_like", [g], g.dtype, g.dtype, ([v]) => konst(0, (v as Exp).dtype));
 
 export const neg = unary("neg", { kind: "same", ir: u("neg"), grad: (g) => mul(g, -1) });
 export const abs = unary("abs", { kind: "same", ir: u("abs"), grad: (g, x) => mul(g, sign(x)) });
-export const sign = unary("sign", { kind: "same", ir: u("sign"), grad: (g) => mul(g, 0) });
-export const floor = unary("floor", { kind: "same", ir: u("floor"), grad: (g) => mul(g, 0) });
-export const ceil = unary("ceil", { kind: "same", ir: u("ceil"), grad: (g) => mul(g, 0) });
-export const trunc = unary("trunc", { kind: "same", ir: u("trunc"), grad: (g) => mul(g, 0) });
-export const round = unary("round", { kind: "same", ir: u("round"), grad: (g) => mul(g, 0) });
+export const sign = unary("sign", { kind: "same", ir: u("sign"), grad: zeroGrad });
+export const floor = unary("floor", { kind: "same", ir: u("floor"), grad: zeroGrad });
+export const ceil = unary("ceil", { kind: "same", ir: u("ceil"), grad: zeroGrad });
+export const trunc = unary("trunc", { kind: "same", ir: u("trunc"), grad: zeroGrad });
+const roundHalfEven = unary("round", { kind: "same", ir: u("round"), grad: zeroGrad });
+/** round(x, { decimals }): PyTorch scales by 10^|decimals| in the tensor's dtype, rounds half to even, scales back. */
+export function round(x: Tensor, opts: { decimals?: number } = {}): Tensor {
+  const decimals = opts.decimals ?? 0;
+  if (decimals === 0) return roundHalfEven(x);
+  if (!isFloating(x.dtype))
+    throw new DTypeError("round", `decimals is only supported for floating point tensors, got ${x.dtype}`);
+  const scale = 10 ** Math.abs(decimals);
+  const y = elementwise("round", [x], x.dtype, opmath(x.dtype), ([v]) => {
+    const e = v as Exp;
+    const p = konst(x.dtype === "float64" ? scale : Math.fround(scale), e.dtype);
+    return decimals < 0 ? bin("mul", un("round", bin("div", e, p)), p) : bin("div", un("round", bin("mul", e, p)), p);
+  });
+  attachGrad("RoundBackward1", [x], [y], [], ([g]) => [zeroGrad(g as Tensor)]);
+  return y;
+}
 export const sqrt = unary("sqrt", { kind: "float", ir: u("sqrt"), save: "y", grad: (g, _x, y) => div(g, mul(y, 2)) });
 export const rsqrt = unary("rsqrt", {
   kind: "float",
@@ -80,7 +97,8 @@ export const tanh = unary("tanh", {
   kind: "float",
   ir: u("tanh"),
   save: "y",
-  grad: (g, _x, y) => mul(g, rsub(mul(y, y), 1)),
+  // PyTorch's vectorised tanh_backward: g * (1 - y*y), with 1 - y*y contracted to fma(-y, y, 1).
+  grad: (g, _x, y) => mul(g, fusedMulAdd(neg(y), y, 1)),
 });
 export const sigmoid = unary("sigmoid", {
   kind: "float",
@@ -104,8 +122,9 @@ export const silu = unary("silu", {
   kind: "float",
   ir: (x) => bin("div", x, bin("add", c(1, x), un("exp", un("neg", x)))),
   grad: (g, x) => {
+    // PyTorch: g * s * (1 + x * (1 - s)), the inner multiply-add contracted to an fma.
     const s = sigmoid(x);
-    return mul(g, mul(s, add(mul(x, rsub(s, 1)), 1)));
+    return mul(mul(g, s), fusedMulAdd(x, rsub(s, 1), 1));
   },
 });
 export const isnan = unary("isnan", { kind: "bool", ir: u("isnan") });
@@ -173,7 +192,7 @@ export function softplus(x: Tensor, opts: { beta?: number; threshold?: number } 
 
 // ---------------------------------------------------------------- binary
 
-type BinaryBuild = (a: Exp, b: Exp) => Exp;
+type BinaryBuild = (a: Exp, b: Exp, common: DType) => Exp;
 
 /** Validate an in-place result dtype: PyTorch refuses e.g. float results into an int tensor. */
 function checkInPlace(op: string, self: Tensor, result: DType): void {
@@ -206,7 +225,7 @@ function binaryKernel(
   const outD: DType = resultKind === "bool" ? "bool" : out ? out.dtype : common;
   const cd = resultKind === "bool" ? common : opmath(common);
   if (out) checkInPlace(op, out, common);
-  return elementwise(op, [a, b], outD, cd, ([x, y]) => build(x as Exp, y as Exp), out);
+  return elementwise(op, [a, b], outD, cd, ([x, y]) => build(x as Exp, y as Exp, common), out, common);
 }
 
 const isT = (x: unknown): x is Tensor => x instanceof Tensor;
@@ -245,16 +264,29 @@ export function copyInto(dst: Tensor, src: TensorOrScalar): Tensor {
 
 /** Copy `src` into `dst` (broadcast, cast), with autograd, as PyTorch's Tensor.copy_. */
 export function copy_(dst: Tensor, src: TensorOrScalar): Tensor {
-  return inPlace("copy_", dst, (d) => add(mul(d, 0), src instanceof Tensor ? src.to(d.dtype) : src), [src]);
+  return inPlace("copy_", dst, (d) => (d === dst ? copyInto(dst, src) : copied(d, src)), [src]);
+}
+
+/** The out-of-place value of d.copy_(src): src broadcast to d's shape in d's dtype. */
+function copied(d: Tensor, src: TensorOrScalar): Tensor {
+  const y = elementwise("copy_", [src], d.dtype, src instanceof Tensor ? src.dtype : d.dtype, ([v]) => v as Exp, empty(d.shape, d.dtype, d.device));
+  attachGrad("CopyBackwards", [d, ...tensorsOf(src)], [y], [], ([g]) => [
+    zeroGrad(g as Tensor),
+    ...(src instanceof Tensor ? [sumToShape(g as Tensor, src.shape).to(src.dtype)] : []),
+  ]);
+  return y;
 }
 
 function withAlpha(op: "add" | "sub", alpha: number): BinaryBuild {
-  return (x, y) => {
+  return (x, y, common) => {
     if (alpha === 1) return bin(op, x, y);
-    const al = op === "sub" ? -alpha : alpha;
+    // alpha is first converted to the operands' dtype (alpha.to<scalar_t>()), then to opmath.
+    const al = cast(konst(op === "sub" ? -alpha : alpha, common), x.dtype);
+    // float16 has no vectorised CPU kernel: c10::Half rounds the product to half before the add.
+    if (common === "float16") return bin("add", x, cast(cast(bin("mul", y, al), "float16"), x.dtype));
     // PyTorch's x86 build computes add(a, b, alpha) as fma(b, alpha, a) for floating types.
-    if (x.dtype === "float32" || x.dtype === "float64") return fma(y, konst(al, x.dtype), x);
-    return bin("add", x, bin("mul", y, konst(al, x.dtype)));
+    if (x.dtype === "float32" || x.dtype === "float64") return fma(y, al, x);
+    return bin("add", x, bin("mul", y, al));
   };
 }
 
@@ -335,7 +367,8 @@ export function div(
         other,
         g as Tensor,
         (gg) => div(gg, sb),
-        (gg) => neg(div(mul(gg, sa), mul(sb, sb))),
+        // PyTorch: -grad * ((self / other) / other)
+        (gg) => mul(neg(gg), div(div(sa, sb), sb)),
       );
     });
     return y;
@@ -349,15 +382,7 @@ export function div(
       mode === "trunc" ? (isFloating(x.dtype) ? un("trunc", bin("div", x, z)) : bin("div", x, z)) : bin("floordiv", x, z),
     "promote",
   );
-  attachGrad("DivBackward1", tensorsOf(input, other), [y], [], ([g]) =>
-    gradsFor2(
-      input,
-      other,
-      g as Tensor,
-      (gg) => mul(gg, 0),
-      (gg) => mul(gg, 0),
-    ),
-  );
+  attachGrad("DivBackward1", tensorsOf(input, other), [y], [], ([g]) => gradsFor2(input, other, g as Tensor, zeroGrad, zeroGrad));
   return y;
 }
 export const floorDivide = (a: TensorOrScalar, b: TensorOrScalar): Tensor => div(a, b, { roundingMode: "floor" });
@@ -430,13 +455,15 @@ export function pow(input: TensorOrScalar, exponent: TensorOrScalar): Tensor {
 function minmax(op: "maximum" | "minimum", input: Tensor, other: Tensor): Tensor {
   const y = binaryKernel(op, input, other, (x, z) => bin(op, x, z), "promote");
   attachGrad(op === "maximum" ? "MaximumBackward0" : "MinimumBackward0", [input, other], [y], [input, other], ([g], [a, b]) => {
+    // PyTorch: where(a == b, g / 2, g).masked_fill_(a < b, 0) for maximum (mirrored for minimum);
+    // with a NaN operand both sides get the full gradient.
     const gg = g as Tensor;
-    const tie = eq(a as Tensor, b as Tensor);
-    const aWins = op === "maximum" ? gt(a as Tensor, b as Tensor) : lt(a as Tensor, b as Tensor);
-    const half = mul(gg, 0.5);
-    const ga = where(tie, half, where(aWins, gg, 0));
-    const gb = where(tie, half, where(aWins, 0, gg));
-    return [sumToShape(ga, input.shape), sumToShape(gb, other.shape)];
+    const A = a as Tensor;
+    const B = b as Tensor;
+    const shared = where(eq(A, B), div(gg, 2), gg);
+    const ga = where(op === "maximum" ? lt(A, B) : gt(A, B), 0, shared);
+    const gb = where(op === "maximum" ? gt(A, B) : lt(A, B), 0, shared);
+    return [sumToShape(ga, input.shape).to(input.dtype), sumToShape(gb, other.shape).to(other.dtype)];
   });
   return y;
 }
@@ -526,8 +553,8 @@ export function where(condition: Tensor, input: TensorOrScalar, other: TensorOrS
   attachGrad("WhereBackward0", [condition, ...tensorsOf(input, other)], [y], [condition], ([g], [cnd]) => {
     const gg = g as Tensor;
     const out: (Tensor | null)[] = [null];
-    if (input instanceof Tensor) out.push(sumToShape(where(cnd as Tensor, gg, 0), input.shape));
-    if (other instanceof Tensor) out.push(sumToShape(where(cnd as Tensor, 0, gg), other.shape));
+    if (input instanceof Tensor) out.push(sumToShape(where(cnd as Tensor, gg, 0), input.shape).to(input.dtype));
+    if (other instanceof Tensor) out.push(sumToShape(where(cnd as Tensor, 0, gg), other.shape).to(other.dtype));
     return out;
   });
   return y;
@@ -581,19 +608,19 @@ export function lerp(input: Tensor, end: Tensor, weight: TensorOrScalar): Tensor
     const B = b as Exp;
     const W = w as Exp;
     const diff = bin("sub", B, A);
-    // PyTorch: |w| < 0.5 ? a + w*(b-a) : b - (b-a)*(1-w)
-    return select(
-      bin("lt", un("abs", W), c(0.5, A)),
-      bin("add", A, bin("mul", W, diff)),
-      bin("sub", B, bin("mul", diff, bin("sub", c(1, A), W))),
-    );
+    // PyTorch's lerp_vec: small = |w| < 0.5; fma(small ? w : w - 1, b - a, small ? a : b).
+    const small = bin("lt", un("abs", W), c(0.5, A));
+    const coeff = select(small, W, bin("sub", W, c(1, A)));
+    const base = select(small, A, B);
+    return A.dtype === "float32" || A.dtype === "float64" ? fma(coeff, diff, base) : bin("add", bin("mul", coeff, diff), base);
   });
   attachGrad("LerpBackward0", tensorsOf(input, end, weight), [y], tensorsOf(input, end, weight), ([g], saved) => {
     const gg = g as Tensor;
     const a = saved[0] as Tensor;
     const b = saved[1] as Tensor;
     const w = weight instanceof Tensor ? (saved[2] as Tensor) : weight;
-    const res: (Tensor | null)[] = [sumToShape(mul(gg, rsub(w, 1)), input.shape), sumToShape(mul(gg, w), end.shape)];
+    const oneMinusW = typeof w === "number" ? 1 - w : rsub(w, 1);
+    const res: (Tensor | null)[] = [sumToShape(mul(gg, oneMinusW), input.shape), sumToShape(mul(gg, w), end.shape)];
     if (weight instanceof Tensor) res.push(sumToShape(mul(gg, sub(b, a)), weight.shape));
     return res;
   });
@@ -652,7 +679,31 @@ export function nanToNum(input: Tensor, nan = 0, posinf?: number | null, neginf?
       ),
     );
   });
-  attachGrad("NanToNumBackward0", [input], [y], [input], ([g], [x]) => [where(isfinite(x as Tensor), g as Tensor, 0)]);
+  attachGrad("NanToNumBackward0", [input], [y], [input], ([g], [x]) => [mul(g as Tensor, isfinite(x as Tensor))]);
+  return y;
+}
+
+/**
+ * a*b + c rounded once for float32/float64 (other dtypes: two roundings), for the places where
+ * PyTorch's compiled kernels contract a multiply-add into an FMA.
+ */
+export function fusedMulAdd(a: TensorOrScalar, b: TensorOrScalar, c: TensorOrScalar): Tensor {
+  const d = resultDtype([a, b, c]);
+  const cd = opmath(d);
+  const build = ([x, z, w]: Exp[]): Exp =>
+    cd === "float32" || cd === "float64"
+      ? fma(x as Exp, z as Exp, w as Exp)
+      : bin("add", bin("mul", x as Exp, z as Exp), w as Exp);
+  const y = elementwise("fma", [a, b, c], d, cd, build, undefined, d);
+  attachGrad("FmaBackward0", tensorsOf(a, b, c), [y], tensorsOf(a, b), ([g], saved) => {
+    const gg = g as Tensor;
+    const [sa, sb] = unpack2(a, b, saved);
+    const res: (Tensor | null)[] = [];
+    if (a instanceof Tensor) res.push(sumToShape(mul(gg, sb), a.shape).to(a.dtype));
+    if (b instanceof Tensor) res.push(sumToShape(mul(gg, sa), b.shape).to(b.dtype));
+    if (c instanceof Tensor) res.push(sumToShape(gg, c.shape).to(c.dtype));
+    return res;
+  });
   return y;
 }
 
@@ -710,7 +761,7 @@ export const relu_ = unaryInPlace("relu_", relu);
 export const sigmoid_ = unaryInPlace("sigmoid_", sigmoid);
 export const tanh_ = unaryInPlace("tanh_", tanh);
 export const floor_ = unaryInPlace("floor_", floor);
-export const round_ = unaryInPlace("round_", round);
+export const round_ = unaryInPlace("round_", (x) => round(x));
 
 // ---------------------------------------------------------------- helpers
 

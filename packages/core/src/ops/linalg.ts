@@ -5,7 +5,7 @@ import { broadcastShapes, numel } from "../shape.js";
 import type { Tensor } from "../tensor.js";
 import { empty, sameDevice } from "./core.js";
 import { eye } from "./creation.js";
-import { mul } from "./elementwise.js";
+import { copy_, mul } from "./elementwise.js";
 import { sum, sumToShape } from "./reduce.js";
 import { diagonal, expand, reshape, squeeze, transpose, unsqueeze } from "./views.js";
 
@@ -95,7 +95,8 @@ export function matrixPower(x: Tensor, n: number): Tensor {
     throw new ShapeError("matrix_power", `expected a batch of square matrices, got ${fmtShape(x.shape)}`);
   if (!Number.isInteger(n)) throw new ValueError("matrix_power", `n must be an integer, got ${n}`);
   if (n < 0) throw new ValueError("matrix_power", "negative powers need matrix inversion, which lockstep does not provide yet");
-  if (n === 0) return expand(eye(x.shape[x.ndim - 1] as number, { dtype: x.dtype, device: x.device }), [...x.shape]).clone();
+  // n = 0: PyTorch returns x.clone().copy_(eye) so the result stays in the graph (zero gradient).
+  if (n === 0) return copy_(x.clone(), expand(eye(x.shape[x.ndim - 1] as number, { dtype: x.dtype, device: x.device }), [...x.shape]));
   if (n === 1) return x.clone();
   if (n === 2) return matmul(x, x);
   if (n === 3) return matmul(matmul(x, x), x);

@@ -9,7 +9,7 @@ import { acc, cast, type Exp, load } from "../ir.js";
 import { normDim, normDims, numel } from "../shape.js";
 import { Tensor } from "../tensor.js";
 import { empty, opmath } from "./core.js";
-import { abs, add, div, eq, exp, isinf, log, maximum, minimum, mul, neg, pow, sqrt, sub, where } from "./elementwise.js";
+import { abs, add, div, eq, exp, fusedMulAdd, isinf, isnan, log, maximum, minimum, mul, neg, pow, sqrt, sub, where } from "./elementwise.js";
 import { cat, flip } from "./shapecopy.js";
 import { expand, reshape, unsqueeze } from "./views.js";
 
@@ -91,16 +91,21 @@ export function prod(x: Tensor, dim?: number | null, keepdim = false, opts: { dt
   const outD = opts.dtype ?? sumDtype(x.dtype);
   const src = opts.dtype && opts.dtype !== x.dtype ? x.to(opts.dtype) : x;
   const y = restoreDims(runReduce("prod", src, dims, { op: "prod", accDtype: opmath(outD), outDtype: outD }), dims, keepdim);
-  attachGrad("ProdBackward1", [x], [y], [x], ([g], [sx]) => {
-    // d prod / d x_i = product of the others: exclusive products from both sides (exact with zeros).
+  attachGrad(dim === undefined || dim === null ? "ProdBackward0" : "ProdBackward1", [x], [y], [x, y], ([g], [sx, sy]) => {
     const xx = sx as Tensor;
     const flat = dim === undefined || dim === null;
+    const gk = flat ? (g as Tensor) : keepdim ? (g as Tensor) : unsqueeze(g as Tensor, dims[0] as number);
+    const yk = flat ? (sy as Tensor) : keepdim ? (sy as Tensor) : unsqueeze(sy as Tensor, dims[0] as number);
+    if (x.ndim === 0) return [g as Tensor];
+    // PyTorch: grad * (result / input) when there is no zero; otherwise products of the others.
+    const zeros = noGrad(() => sum(eq(xx, 0)).itemSync() as number);
+    if (zeros === 0) return [mul(gk, div(yk, xx))];
+    if (flat && zeros > 1) return [mul(xx, 0).abs()]; // every product of the others contains a zero
     const t = flat ? reshape(xx, [-1]) : xx;
     const d = flat ? 0 : (dims[0] as number);
     const others = mul(exclusiveCumprod(t, d, false), exclusiveCumprod(t, d, true));
-    const gg = expandBack(g as Tensor, flat ? [] : dims, flat || keepdim, flat ? [] : xx.shape);
-    const r = mul(flat ? reshape(gg, []) : gg, others);
-    return [flat ? reshape(r, [...xx.shape]) : r];
+    const r = mul(gk, flat ? reshape(others, [...xx.shape]) : others);
+    return [r];
   });
   return y;
 }
@@ -132,11 +137,24 @@ function extremum(name: "amax" | "amin", x: Tensor, dim: DimArg, keepdim: boolea
     keepdim,
   );
   attachGrad(name === "amax" ? "AmaxBackward0" : "AminBackward0", [x], [y], [x, y], ([g], [sx, sy]) => {
-    // Ties share the gradient evenly, as PyTorch.
+    // Ties share the gradient evenly: (grad / count) * mask, as PyTorch's scale_grad_by_count.
     const yb = expandBack(sy as Tensor, dims, keepdim, x.shape);
     const mask = eq(sx as Tensor, yb).to(x.dtype);
     const count = sum(mask, dims, true);
-    return [div(mul(expandBack(g as Tensor, dims, keepdim, x.shape), mask), count)];
+    return [mul(div(expandBack(g as Tensor, dims, keepdim, x.shape), count), mask)];
+  });
+  return y;
+}
+
+/** max()/min() over all elements: the gradient is spread evenly over the elements equal to the result (NaN matches NaN). */
+function fullExtremum(name: "max" | "min", x: Tensor): Tensor {
+  const y = noGrad(() => extremum(name === "max" ? "amax" : "amin", x, null, false));
+  attachGrad(name === "max" ? "MaxBackward1" : "MinBackward1", [x], [y], [x, y], ([g], [sx, sy]) => {
+    const xx = sx as Tensor;
+    const v = sy as Tensor;
+    const mask = noGrad(() => (isnan(v).itemSync() ? isnan(xx) : eq(xx, v)));
+    const share = div(g as Tensor, sum(mask.to(x.dtype)));
+    return [where(mask, share, 0)];
   });
   return y;
 }
@@ -182,7 +200,7 @@ function maxmin(op: "max" | "min", x: Tensor, dim: number | Tensor | undefined, 
         op,
         "Expected reduction dim to be specified for input.numel() == 0. Specify the reduction dim with the 'dim' argument.",
       );
-    return extremum(op === "max" ? "amax" : "amin", x, null, false);
+    return fullExtremum(op, x);
   }
   const d = normDim(op, dim, x.ndim);
   const values = noGrad(() => extremum(op === "max" ? "amax" : "amin", x, x.ndim === 0 ? [] : [d], keepdim));
@@ -204,42 +222,39 @@ export function setScatterAdd(f: typeof scatterAddFn): void {
   scatterAddFn = f;
 }
 
-export function all(x: Tensor, dim?: number | null, keepdim = false): Tensor {
-  const dims = normDims("all", dim, x.ndim);
-  return restoreDims(
-    runReduce("all", x, dims, { op: "min", accDtype: "bool", outDtype: "bool", map: (e) => cast(e, "bool") }),
-    dims,
-    keepdim,
-  );
+/** all/any: bool results, except uint8 inputs give uint8 (as PyTorch). Empty: all → true, any → false. */
+function logicalReduce(name: "all" | "any", x: Tensor, dim: number | null | undefined, keepdim: boolean): Tensor {
+  const dims = normDims(name, dim, x.ndim);
+  const outDtype = x.dtype === "uint8" ? "uint8" : "bool";
+  const r = runReduce(name, x, dims, { op: name === "all" ? "min" : "max", accDtype: "bool", outDtype, map: (e) => cast(e, "bool") });
+  return restoreDims(r, dims, keepdim);
 }
-export function any(x: Tensor, dim?: number | null, keepdim = false): Tensor {
-  const dims = normDims("any", dim, x.ndim);
-  return restoreDims(
-    runReduce("any", x, dims, { op: "max", accDtype: "bool", outDtype: "bool", map: (e) => cast(e, "bool") }),
-    dims,
-    keepdim,
-  );
-}
+export const all = (x: Tensor, dim?: number | null, keepdim = false): Tensor => logicalReduce("all", x, dim, keepdim);
+export const any = (x: Tensor, dim?: number | null, keepdim = false): Tensor => logicalReduce("any", x, dim, keepdim);
 
 /** var/std accumulate in float64 and round once, as PyTorch's CPU kernels (Welford in double). */
-export function varImpl(
-  name: "var" | "std",
-  x: Tensor,
-  dim: DimArg,
-  opts: { correction?: number; unbiased?: boolean; keepdim?: boolean },
-): Tensor {
-  if (!isFloating(x.dtype))
-    throw new DTypeError(name, `std and var only support floating point and complex dtypes, got ${x.dtype}`);
+export function varImpl(name: "var" | "std", x: Tensor, dim: DimArg, opts: { correction?: number; unbiased?: boolean; keepdim?: boolean }): Tensor {
+  if (!isFloating(x.dtype)) throw new DTypeError(name, `std and var only support floating point and complex dtypes, got ${x.dtype}`);
   const correction = opts.correction ?? (opts.unbiased === false ? 0 : 1);
   const keepdim = opts.keepdim ?? false;
   const dims = normDims(name, dim, x.ndim);
   const n = numel(dims.map((i) => x.shape[i] as number));
-  const x64 = x.to("float64");
-  const m = mean(x64, dims, true);
-  const dev = sub(x64, m);
-  let v = div(sum(mul(dev, dev), dims, keepdim), Math.max(0, n - correction));
-  if (name === "std") v = sqrt(v);
-  return v.to(x.dtype);
+  const y = noGrad(() => {
+    const x64 = x.to("float64");
+    const dev = sub(x64, mean(x64, dims, true));
+    const v = div(sum(mul(dev, dev), dims, keepdim), Math.max(0, n - correction));
+    return (name === "std" ? sqrt(v) : v).to(x.dtype);
+  });
+  // PyTorch's var_backward (in the input dtype): (2 / (n - correction)) * grad * (x - mean(x));
+  // std_backward first maps grad to grad / (2 * std), with 0 where std == 0.
+  attachGrad(name === "var" ? "VarBackward0" : "StdBackward0", [x], [y], [x, y], ([g], [sx, sy]) => {
+    let gv = g as Tensor;
+    if (name === "std") gv = where(eq(sy as Tensor, 0), 0, div(gv, mul(sy as Tensor, 2)));
+    const gk = keepdim ? gv : restoreDims(gv, dims, true);
+    const xx = sx as Tensor;
+    return [mul(mul(gk, 2 / (n - correction)), sub(xx, mean(xx, dims, true)))];
+  });
+  return y;
 }
 export const var_ = (
   x: Tensor,
@@ -271,6 +286,8 @@ function sqrtSafe(s: Tensor): Tensor {
 export function logsumexp(x: Tensor, dim: number | number[], keepdim = false): Tensor {
   const xf = isFloating(x.dtype) ? x : x.to(defaultFloat);
   const dims = normDims("logsumexp", dim, xf.ndim);
+  // Empty reduced dims: log(0) = -inf with no max to subtract.
+  if (dims.some((d) => xf.shape[d] === 0)) return log(sum(exp(xf), dims, keepdim));
   const m = noGrad(() => {
     const mm = amax(xf, dims, true);
     return where(isinf(mm), 0, mm);
@@ -307,17 +324,20 @@ function scan(name: "cumsum" | "cumprod", x: Tensor, dim: number, dtype?: DType)
     x._storage.backend.scan(name === "cumsum" ? "sum" : "prod", pick(ov), pick(sv));
   }
   if (name === "cumsum") {
-    attachGrad("CumsumBackward0", [x], [out], [], ([g]) => [
-      x.ndim === 0 ? (g as Tensor) : flip(cumsum(flip(g as Tensor, [d]), d), [d]).to(x.dtype),
-    ]);
+    // PyTorch casts the grad to the input dtype first, then takes the reversed cumsum.
+    attachGrad("CumsumBackward0", [x], [out], [], ([g]) => {
+      const gx = (g as Tensor).to(x.dtype);
+      return [x.ndim === 0 ? gx : flip(cumsum(flip(gx, [d]), d), [d])];
+    });
   } else {
     attachGrad("CumprodBackward0", [x], [out], [x, out], ([g], [sx, so]) => {
       if (x.ndim === 0) return [g as Tensor];
       // sum_{k>=i} g_k * out_k / x_i, computed without dividing by zero: out_k / x_i = prod of x_j, j<=k, j!=i.
       const xx = sx as Tensor;
+      const gx = (g as Tensor).to(x.dtype);
       const hasZero = noGrad(() => any(eq(xx, 0)).itemSync());
-      if (!hasZero) return [div(flip(cumsum(flip(mul(g as Tensor, so as Tensor), [d]), d), [d]), xx)];
-      return [cumprodGradWithZeros(g as Tensor, xx, d)];
+      if (!hasZero) return [div(flip(cumsum(flip(mul(gx, (so as Tensor).to(x.dtype)), [d]), d), [d]), xx)];
+      return [cumprodGradWithZeros(gx, xx, d)];
     });
   }
   return out;
@@ -368,7 +388,8 @@ export function logSoftmax(x: Tensor, dim: number, opts: { dtype?: DType } = {})
   });
   attachGrad("LogSoftmaxBackward0", [src], [y], [y], ([g], [sy]) => {
     const gg = g as Tensor;
-    return [sub(gg, mul(exp(sy as Tensor), sum(gg, d, true)))];
+    // PyTorch's vectorised kernel: grad - exp(out) * sum(grad), contracted to an fma.
+    return [fusedMulAdd(neg(exp(sy as Tensor)), sum(gg, d, true), gg)];
   });
   return y;
 }

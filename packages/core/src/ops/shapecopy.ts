@@ -36,7 +36,7 @@ export function cat(tensors: Tensor[], dim = 0): Tensor {
   attachGrad("CatBackward0", tensors, [out], [], ([g]) =>
     tensors.map((t) => {
       const i = parts.indexOf(t);
-      if (i < 0) return null;
+      if (i < 0) return (g as Tensor).narrow(0, 0, 0).reshape([0]).to(t.dtype); // skipped legacy empty input
       return narrow(g as Tensor, d, starts[i] as number, t.shape[d] as number).to(t.dtype);
     }),
   );
@@ -68,7 +68,7 @@ export const vstack = (ts: Tensor[]): Tensor =>
   );
 
 export function flip(x: Tensor, dims: number | number[]): Tensor {
-  const ds = normDims("flip", dims, x.ndim);
+  const ds = Array.isArray(dims) && dims.length === 0 ? [] : normDims("flip", dims, x.ndim);
   const strides = [...x.strides];
   let off = x.offset;
   for (const d of ds) {

@@ -49,7 +49,7 @@ function inferSize(op: string, shape: readonly number[], n: number): number[] {
 
 /** Strides for viewing (shape, strides) as newShape without a copy, or null (PyTorch's computeStride). */
 function viewStrides(shape: readonly number[], strides: readonly number[], newShape: readonly number[]): number[] | null {
-  if (numel(shape) === 0) return contiguousStrides(newShape);
+  if (numel(shape) === 0 || shape.length === 0) return contiguousStrides(newShape);
   const out = new Array<number>(newShape.length);
   let viewD = newShape.length - 1;
   let chunkBase = strides[strides.length - 1] ?? 1;

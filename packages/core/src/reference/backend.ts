@@ -123,7 +123,9 @@ function reduceSource(k: ReduceKernel, outRank: number, redRank: number, outDtyp
 for (let t = 1; t < j; t++) { const v = X[t]; if (bv === bv && (v !== v || v ${better} bv)) { bv = v; bi = t; } }
 const acc = BigInt(bi);`;
   } else {
-    const zero = accDtype === "int64" ? `${IDENTITY[k.op] ?? "0"}n` : (IDENTITY[k.op] ?? "NaN");
+    // Empty reductions: sum 0, prod 1; min/max only reach here for bool (all → true, any → false).
+    const ident = IDENTITY[k.op] ?? (k.op === "min" ? "1" : "0");
+    const zero = accDtype === "int64" ? `${ident}n` : ident;
     reduceCode = `let m = j;
 while (m > 1) { const h = m >> 1; for (let t = 0; t < h; t++) X[t] = ${combine(k.op, accDtype, "X[2 * t]", "X[2 * t + 1]")}; if (m & 1) { X[h] = X[m - 1]; m = h + 1; } else m = h; }
 const acc = j === 0 ? ${zero} : X[0];`;

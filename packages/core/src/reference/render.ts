@@ -68,7 +68,6 @@ const UNARY_F: Record<string, string> = {
   exp: "Math.exp",
   expm1: "Math.expm1",
   log: "Math.log",
-  log1p: "Math.log1p",
   log2: "Math.log2",
   sin: "Math.sin",
   cos: "Math.cos",
@@ -101,6 +100,7 @@ function renderUnary(op: string, d: DType, from: DType, a: string): string {
     if (op === "ceil") return `Math.ceil(${a})`;
     if (op === "trunc") return `Math.trunc(${a})`;
     if (op === "round") return `R.rint(${a})`;
+    if (op === "log1p") return round(d, `${d === "float64" ? "R.log1p64" : "R.log1pf"}(${a})`);
     const f = UNARY_F[op];
     if (f) return round(d, `${f}(${a})`);
   }
@@ -128,7 +128,7 @@ function renderBinary(op: string, d: DType, from: DType, a: string, b: string): 
       case "div":
         return r(`${a} / ${b}`);
       case "pow":
-        return r(`Math.pow(${a}, ${b})`);
+        return r(`R.pow(${a}, ${b})`);
       case "atan2":
         return r(`Math.atan2(${a}, ${b})`);
       case "maximum":

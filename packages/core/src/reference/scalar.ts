@@ -17,7 +17,19 @@ export function rint(x: number): number {
   return r === 0 ? (x < 0 || Object.is(x, -0) ? -0 : 0) : r;
 }
 
-export const sign = (x: number): number => (x !== x ? x : x > 0 ? 1 : x < 0 ? -1 : x);
+/** (0 < x) - (x < 0), as PyTorch: sign(NaN) = 0 and sign(-0) = +0. */
+/** C pow: pow(x, ±0) = 1 and pow(1, y) = 1 even for NaN, pow(-1, ±inf) = 1 (JS's Math.pow gives NaN). */
+export function pow(a: number, b: number): number {
+  if (b === 0 || a === 1) return 1;
+  if (a === -1 && (b === Number.POSITIVE_INFINITY || b === Number.NEGATIVE_INFINITY)) return 1;
+  return a ** b;
+}
+
+/** SLEEF's vectorised log1p (PyTorch's float kernel) returns +inf above 1e38 (float) / 1e307 (double). */
+export const log1pf = (x: number): number => (x > 1e38 ? Number.POSITIVE_INFINITY : Math.log1p(x));
+export const log1p64 = (x: number): number => (x > 1e307 ? Number.POSITIVE_INFINITY : Math.log1p(x));
+
+export const sign = (x: number): number => (x > 0 ? 1 : x < 0 ? -1 : 0);
 
 // NaN-propagating; on ties (-0 vs +0) the second operand wins, as in the AVX2 max/min PyTorch uses.
 export const fmax = (a: number, b: number): number => (a !== a || b !== b ? Number.NaN : a > b ? a : b);

@@ -1,0 +1,4 @@
+// Golden-vector entries for the conv ops (see harness.ts for OpEntry).
+import type { OpTable } from "./harness.js";
+
+export const TABLE: OpTable = {};
