@@ -2,6 +2,7 @@
 import {
   type DType,
   defaultFloat,
+  ITEMSIZE,
   isFloating,
   scalarDtype,
   storageArray,
@@ -10,7 +11,7 @@ import {
   toHalfBits,
 } from "../dtype.js";
 import { DTypeError, ShapeError, ValueError } from "../errors.js";
-import { bin, cast, coord, type Exp, konst } from "../ir.js";
+import { bin, cast, coord, type Exp, fma, konst, select, un } from "../ir.js";
 import { numel, sizeArgs } from "../shape.js";
 import { backendFor } from "../storage.js";
 import { Tensor } from "../tensor.js";
@@ -197,14 +198,28 @@ export const onesLike = (t: Tensor, o: LikeOptions = {}): Tensor => ones([...t.s
 export const emptyLike = (t: Tensor, o: LikeOptions = {}): Tensor => empty_([...t.shape], likeOpts(t, o));
 export const fullLike = (t: Tensor, v: number | boolean, o: LikeOptions = {}): Tensor => full([...t.shape], v, likeOpts(t, o));
 
-/** torch.arange(end) / arange(start, end, step?): values start + i*step computed in float64, then cast. */
+/**
+ * PyTorch fills ranges with a vectorised loop: blocks of V = 32 bytes / itemsize elements, two
+ * blocks per iteration, each block computing its first value then adding j·step; the elements past
+ * the last full pair of blocks take the scalar formula. Multiply-adds are FMAs where GCC contracts
+ * them. Reproducing that layout makes arange/linspace bit-identical to PyTorch's CPU results.
+ */
+function vectorBlocks(n: number, dtype: DType): { inVector: Exp; i0: Exp; j: Exp; i: Exp } {
+  const V = 32 / ITEMSIZE[dtype];
+  const nv = Math.floor(n / (2 * V)) * 2 * V;
+  const i = coord(0);
+  const i0 = bin("mul", bin("floordiv", i, konst(V, "int32")), konst(V, "int32"));
+  return { inVector: bin("lt", i, konst(nv, "int32")), i0, j: bin("sub", i, i0), i };
+}
+
+/** torch.arange(end) / arange(start, end, step?), bit-identical to PyTorch's CPU kernel. */
 export function arange(...args: (number | CreateOptions)[]): Tensor {
   const last = args[args.length - 1];
   const opts = (typeof last === "object" ? last : {}) as CreateOptions;
   const nums = args.filter((a): a is number => typeof a === "number");
   if (nums.length < 1 || nums.length > 3)
     throw new ValueError("arange", "expected arange(end), arange(start, end) or arange(start, end, step)");
-  const [start, end, step] =
+  let [start, end, step] =
     nums.length === 1 ? [0, nums[0] as number, 1] : [nums[0] as number, nums[1] as number, (nums[2] ?? 1) as number];
   if (step === 0) throw new ValueError("arange", "step must be nonzero");
   if (!Number.isFinite(start) || !Number.isFinite(end)) throw new ValueError("arange", `unsupported range: ${start} -> ${end}`);
@@ -214,17 +229,36 @@ export function arange(...args: (number | CreateOptions)[]): Tensor {
       `upper bound and larger bound inconsistent with step sign (start ${start}, end ${end}, step ${step})`,
     );
   const dtype = opts.dtype ?? (nums.every(Number.isInteger) ? "int64" : defaultFloat);
+  // The size comes from the arguments as doubles, except for int64, where they are truncated first.
+  if (dtype === "int64") [start, end, step] = [Math.trunc(start), Math.trunc(end), Math.trunc(step)];
   const n = Math.ceil((end - start) / step);
   const t = empty([n], dtype, opts.device ?? "cpu");
   if (n > 0) {
-    const i = cast(coord(0), "float64");
-    const e: Exp = bin("add", konst(start, "float64"), bin("mul", konst(step, "float64"), i));
+    let e: Exp;
+    if (!isFloating(dtype)) {
+      // integer accumulation (int64) of truncated arguments
+      e = bin(
+        "add",
+        konst(Math.trunc(start), "float64"),
+        bin("mul", konst(Math.trunc(step), "float64"), cast(coord(0), "float64")),
+      );
+    } else {
+      // accumulate in acc_type: double for float32/float64, float for float16/bfloat16
+      const acc: DType = dtype === "float16" || dtype === "bfloat16" ? "float32" : "float64";
+      const st = konst(step, acc);
+      const s0 = konst(start, acc);
+      const { inVector, i0, j, i } = vectorBlocks(n, dtype);
+      const base = cast(cast(fma(st, cast(i0, acc), s0), dtype), acc);
+      const vec = fma(cast(j, acc), st, base);
+      const scalar = fma(st, cast(i, acc), s0);
+      e = select(inVector, vec, scalar);
+    }
     backendFor(t.device).elementwise(cast(e, dtype), t._view(), []);
   }
   return finish(t, opts);
 }
 
-/** torch.linspace: PyTorch computes step in the output dtype and fills from both ends. */
+/** torch.linspace, bit-identical to PyTorch's CPU kernel for float32/float64 (step in the output dtype, both ends). */
 export function linspace(start: number, end: number, steps: number, opts: CreateOptions = {}): Tensor {
   if (!Number.isInteger(steps) || steps < 0)
     throw new ValueError("linspace", `number of steps must be non-negative, got ${steps}`);
@@ -232,23 +266,28 @@ export function linspace(start: number, end: number, steps: number, opts: Create
   const t = empty([steps], dtype, opts.device ?? "cpu");
   if (steps === 1) return filled("linspace", [1], start, opts, dtype);
   if (steps > 1) {
-    const cd: DType = isFloating(dtype) ? (dtype === "float64" ? "float64" : "float32") : "float64";
-    const s = konst(start, cd);
-    const en = konst(end, cd);
+    // step_t: the output dtype for floats (float32 arithmetic for 16-bit floats), double for integers
+    const cd: DType = isFloating(dtype) ? opmathOf(dtype) : "float64";
+    const s = cast(konst(start, isFloating(dtype) ? dtype : "float64"), cd);
+    const en = cast(konst(end, isFloating(dtype) ? dtype : "float64"), cd);
     const st = bin("div", bin("sub", en, s), konst(steps - 1, cd));
-    const i = cast(coord(0), cd);
     const half = Math.floor(steps / 2);
-    const e: Exp = {
-      k: "select",
-      dtype: cd,
-      c: bin("lt", coord(0), konst(half, "int32")),
-      a: bin("add", s, bin("mul", st, i)),
-      b: bin("sub", en, bin("mul", st, bin("sub", konst(steps - 1, cd), i))),
-    };
+    const { inVector, i0, j, i } = vectorBlocks(steps, dtype);
+    // start + step*k below halfway, end - step*(steps-1-k) above, each an FMA
+    const at = (k: Exp): Exp =>
+      select(
+        bin("lt", k, konst(half, "int32")),
+        fma(st, cast(k, cd), s),
+        fma(un("neg", st), bin("sub", konst(steps - 1, cd), cast(k, cd)), en),
+      );
+    const vec = bin("add", at(i0), bin("mul", cast(j, cd), st));
+    const e = select(inVector, vec, at(i));
     backendFor(t.device).elementwise(cast(e, dtype), t._view(), []);
   }
   return finish(t, opts);
 }
+
+const opmathOf = (d: DType): DType => (d === "float16" || d === "bfloat16" ? "float32" : d);
 
 export function eye(n: number, m?: number | CreateOptions, opts: CreateOptions = {}): Tensor {
   const cols = typeof m === "number" ? m : n;

@@ -139,40 +139,6 @@ export const reciprocal = unary("reciprocal", {
 });
 export const square = (x: Tensor): Tensor => mul(x, x);
 
-const M_SQRT1_2 = Math.SQRT1_2;
-const GELU_BETA = Math.SQRT2 * (2 / Math.sqrt(Math.PI)) * 0.5;
-const GELU_KAPPA = 0.044715;
-
-export function gelu(x: Tensor, opts: { approximate?: "none" | "tanh" } = {}): Tensor {
-  const approx = opts.approximate ?? "none";
-  if (approx !== "none" && approx !== "tanh")
-    throw new ValueError("gelu", `approximate must be 'none' or 'tanh', got '${String(approx)}'`);
-  if (!isFloating(x.dtype)) throw new DTypeError("gelu", `expected a floating point tensor, got ${x.dtype}`);
-  const cd = opmath(x.dtype);
-  const y = elementwise("gelu", [x], x.dtype, cd, ([v]) => {
-    const e = v as Exp;
-    if (approx === "none")
-      return bin("mul", bin("mul", e, c(0.5, e)), bin("add", c(1, e), un("erf", bin("mul", e, c(M_SQRT1_2, e)))));
-    const cube = bin("mul", bin("mul", e, e), e);
-    const inner = bin("mul", c(GELU_BETA, e), bin("add", e, bin("mul", c(GELU_KAPPA, e), cube)));
-    return bin("mul", bin("mul", c(0.5, e), e), bin("add", c(1, e), un("tanh", inner)));
-  });
-  attachGrad("GeluBackward0", [x], [y], [x], ([g], [sx]) => {
-    const xx = sx as Tensor;
-    if (approx === "none") {
-      const cdf = mul(add(erf(mul(xx, M_SQRT1_2)), 1), 0.5);
-      const pdf = exp(mul(mul(xx, xx), -0.5)).mul(1 / Math.sqrt(2 * Math.PI));
-      return [mul(g as Tensor, add(cdf, mul(xx, pdf)))];
-    }
-    const inner = mul(add(xx, mul(mul(mul(xx, xx), xx), GELU_KAPPA)), GELU_BETA);
-    const t = tanh(inner);
-    const dinner = mul(add(mul(mul(xx, xx), 3 * GELU_KAPPA), 1), GELU_BETA);
-    const d = add(mul(add(t, 1), 0.5), mul(mul(mul(xx, 0.5), rsub(mul(t, t), 1)), dinner));
-    return [mul(g as Tensor, d)];
-  });
-  return y;
-}
-
 export function softplus(x: Tensor, opts: { beta?: number; threshold?: number } = {}): Tensor {
   const beta = opts.beta ?? 1;
   const threshold = opts.threshold ?? 20;
@@ -269,7 +235,14 @@ export function copy_(dst: Tensor, src: TensorOrScalar): Tensor {
 
 /** The out-of-place value of d.copy_(src): src broadcast to d's shape in d's dtype. */
 function copied(d: Tensor, src: TensorOrScalar): Tensor {
-  const y = elementwise("copy_", [src], d.dtype, src instanceof Tensor ? src.dtype : d.dtype, ([v]) => v as Exp, empty(d.shape, d.dtype, d.device));
+  const y = elementwise(
+    "copy_",
+    [src],
+    d.dtype,
+    src instanceof Tensor ? src.dtype : d.dtype,
+    ([v]) => v as Exp,
+    empty(d.shape, d.dtype, d.device),
+  );
   attachGrad("CopyBackwards", [d, ...tensorsOf(src)], [y], [], ([g]) => [
     zeroGrad(g as Tensor),
     ...(src instanceof Tensor ? [sumToShape(g as Tensor, src.shape).to(src.dtype)] : []),

@@ -19,6 +19,7 @@ setScatterAdd(scatterAdd);
 export * from "./convert.js";
 export * from "./creation.js";
 export * from "./elementwise.js";
+export * from "./gelu.js";
 export * from "./indexing.js";
 export * from "./linalg.js";
 export * from "./reduce.js";

@@ -96,7 +96,8 @@ export function matrixPower(x: Tensor, n: number): Tensor {
   if (!Number.isInteger(n)) throw new ValueError("matrix_power", `n must be an integer, got ${n}`);
   if (n < 0) throw new ValueError("matrix_power", "negative powers need matrix inversion, which lockstep does not provide yet");
   // n = 0: PyTorch returns x.clone().copy_(eye) so the result stays in the graph (zero gradient).
-  if (n === 0) return copy_(x.clone(), expand(eye(x.shape[x.ndim - 1] as number, { dtype: x.dtype, device: x.device }), [...x.shape]));
+  if (n === 0)
+    return copy_(x.clone(), expand(eye(x.shape[x.ndim - 1] as number, { dtype: x.dtype, device: x.device }), [...x.shape]));
   if (n === 1) return x.clone();
   if (n === 2) return matmul(x, x);
   if (n === 3) return matmul(matmul(x, x), x);

@@ -9,7 +9,25 @@ import { acc, cast, type Exp, load } from "../ir.js";
 import { normDim, normDims, numel } from "../shape.js";
 import { Tensor } from "../tensor.js";
 import { empty, opmath } from "./core.js";
-import { abs, add, div, eq, exp, fusedMulAdd, isinf, isnan, log, maximum, minimum, mul, neg, pow, sqrt, sub, where } from "./elementwise.js";
+import {
+  abs,
+  add,
+  div,
+  eq,
+  exp,
+  fusedMulAdd,
+  isinf,
+  isnan,
+  log,
+  maximum,
+  minimum,
+  mul,
+  neg,
+  pow,
+  sqrt,
+  sub,
+  where,
+} from "./elementwise.js";
 import { cat, flip } from "./shapecopy.js";
 import { expand, reshape, unsqueeze } from "./views.js";
 
@@ -226,15 +244,26 @@ export function setScatterAdd(f: typeof scatterAddFn): void {
 function logicalReduce(name: "all" | "any", x: Tensor, dim: number | null | undefined, keepdim: boolean): Tensor {
   const dims = normDims(name, dim, x.ndim);
   const outDtype = x.dtype === "uint8" ? "uint8" : "bool";
-  const r = runReduce(name, x, dims, { op: name === "all" ? "min" : "max", accDtype: "bool", outDtype, map: (e) => cast(e, "bool") });
+  const r = runReduce(name, x, dims, {
+    op: name === "all" ? "min" : "max",
+    accDtype: "bool",
+    outDtype,
+    map: (e) => cast(e, "bool"),
+  });
   return restoreDims(r, dims, keepdim);
 }
 export const all = (x: Tensor, dim?: number | null, keepdim = false): Tensor => logicalReduce("all", x, dim, keepdim);
 export const any = (x: Tensor, dim?: number | null, keepdim = false): Tensor => logicalReduce("any", x, dim, keepdim);
 
 /** var/std accumulate in float64 and round once, as PyTorch's CPU kernels (Welford in double). */
-export function varImpl(name: "var" | "std", x: Tensor, dim: DimArg, opts: { correction?: number; unbiased?: boolean; keepdim?: boolean }): Tensor {
-  if (!isFloating(x.dtype)) throw new DTypeError(name, `std and var only support floating point and complex dtypes, got ${x.dtype}`);
+export function varImpl(
+  name: "var" | "std",
+  x: Tensor,
+  dim: DimArg,
+  opts: { correction?: number; unbiased?: boolean; keepdim?: boolean },
+): Tensor {
+  if (!isFloating(x.dtype))
+    throw new DTypeError(name, `std and var only support floating point and complex dtypes, got ${x.dtype}`);
   const correction = opts.correction ?? (opts.unbiased === false ? 0 : 1);
   const keepdim = opts.keepdim ?? false;
   const dims = normDims(name, dim, x.ndim);
@@ -336,7 +365,8 @@ function scan(name: "cumsum" | "cumprod", x: Tensor, dim: number, dtype?: DType)
       const xx = sx as Tensor;
       const gx = (g as Tensor).to(x.dtype);
       const hasZero = noGrad(() => any(eq(xx, 0)).itemSync());
-      if (!hasZero) return [div(flip(cumsum(flip(mul(gx, (so as Tensor).to(x.dtype)), [d]), d), [d]), xx)];
+      // (PyTorch multiplies the cast grad by the output in the output's dtype, then casts back.)
+      if (!hasZero) return [div(flip(cumsum(flip(mul(gx, so as Tensor), [d]), d), [d]), xx).to(x.dtype)];
       return [cumprodGradWithZeros(gx, xx, d)];
     });
   }

@@ -1,7 +1,7 @@
 // Every PyTorch golden case in test-vectors/ops, run against the reference backend.
 // An op without a lockstep entry is reported as skipped, never as passed.
 import { describe, expect, it } from "vitest";
-import { type OpTable, loadCases, runCase } from "./harness.js";
+import { loadCases, type OpTable, runCase } from "./harness.js";
 import { TABLE as CONV } from "./table-conv.js";
 import { TABLE as CORE } from "./table-core.js";
 import { TABLE as INDEXING } from "./table-indexing.js";

@@ -1,8 +1,8 @@
 // Loads PyTorch golden vectors (test-vectors/ops, see tools/golden/README.md) and compares
 // lockstep's forward results and gradients with them, bit for bit or within a stated ULP bound.
 import { readFileSync } from "node:fs";
-import * as torch from "@lockstep/core";
 import type { DType, Tensor, TypedArray } from "@lockstep/core";
+import * as torch from "@lockstep/core";
 
 export interface T {
   dtype: DType;
@@ -76,7 +76,8 @@ export function decodeArg(a: unknown): unknown {
   if (Array.isArray(a)) return a.map(decodeArg);
   if (a && typeof a === "object") {
     const o = a as Record<string, unknown>;
-    if ("float" in o) return o.float === "nan" ? Number.NaN : o.float === "inf" ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY;
+    if ("float" in o)
+      return o.float === "nan" ? Number.NaN : o.float === "inf" ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY;
     if ("slice" in o) {
       const [start, stop, step] = o.slice as (number | null)[];
       return { start, stop, step };
@@ -89,7 +90,9 @@ export function decodeArg(a: unknown): unknown {
 
 /** snake_case kwargs → lockstep's camelCase options. */
 export const camel = (kw: Record<string, unknown>): Record<string, unknown> =>
-  Object.fromEntries(Object.entries(kw).map(([k, v]) => [k.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase()), decodeArg(v)]));
+  Object.fromEntries(
+    Object.entries(kw).map(([k, v]) => [k.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase()), decodeArg(v)]),
+  );
 
 // ---- comparison ----
 
@@ -159,7 +162,10 @@ export function compareTensor(what: string, got: Tensor, want: T, ulp: number, a
   if (worst > ulp) {
     const a = toNumber(want.dtype, g[at] as number);
     const b = toNumber(want.dtype, w[at] as number);
-    return { what, detail: `element ${at}: ${Object.is(a, -0) ? "-0" : a}, expected ${Object.is(b, -0) ? "-0" : b} (${worst} ulp > ${ulp} allowed)` };
+    return {
+      what,
+      detail: `element ${at}: ${Object.is(a, -0) ? "-0" : a}, expected ${Object.is(b, -0) ? "-0" : b} (${worst} ulp > ${ulp} allowed)`,
+    };
   }
   return null;
 }
@@ -195,6 +201,8 @@ export interface OpEntry {
   ulp?: number;
   /** Gradient ULP bound. */
   gradUlp?: number;
+  /** Also accept |got - want| <= atol (forward and gradients). */
+  atol?: number;
   /**
    * For results that are sums: also accept |got - want| <= sumTol · eps(dtype) · Σ|x| over the
    * case's floating inputs (and upstream gradient), the standard error bound of a reordered sum,
@@ -239,10 +247,13 @@ export function runCase(c: Case, entry: OpEntry): Mismatch[] {
   });
   const res = entry.run(args, kw);
   const absTolFor = (dtype: DType): number => {
-    if (!entry.sumTol) return 0;
+    if (!entry.sumTol) return entry.atol ?? 0;
     const eps = dtype === "float64" ? 2 ** -53 : dtype === "float32" ? 2 ** -24 : dtype === "bfloat16" ? 2 ** -8 : 2 ** -11;
     let total = 0;
-    for (const t of inputs) if (t.dtype === "float32" || t.dtype === "float64") for (const v of Array.from(t.detach().contiguous().dataSync() as Float32Array)) total += Math.abs(v);
+    for (const t of inputs)
+      if (t.dtype === "float32" || t.dtype === "float64")
+        for (const v of Array.from(t.detach().contiguous().dataSync() as Float32Array))
+          if (Number.isFinite(v)) total += Math.abs(v);
     return entry.sumTol * eps * total;
   };
   const out: Mismatch[] = [];
@@ -276,10 +287,11 @@ export function runCase(c: Case, entry: OpEntry): Mismatch[] {
   });
   const need = inputs.filter((_, i) => wantGrads[i]);
   const gradOutTol = (dtype: DType): number => {
-    if (!entry.sumTol) return 0;
+    if (!entry.sumTol) return entry.atol ?? 0;
     const eps = dtype === "float64" ? 2 ** -53 : 2 ** -24;
     let total = 0;
-    for (const g of rootGrads) for (const v of Array.from(g.dataSync() as Float32Array)) total += Math.abs(v);
+    for (const g of rootGrads)
+      for (const v of Array.from(g.dataSync() as Float32Array)) if (Number.isFinite(v)) total += Math.abs(v);
     return entry.sumTol * eps * total;
   };
   if (roots.length === 0) return [...out, { what: "grad", detail: "no output requires grad" }];
@@ -292,7 +304,13 @@ export function runCase(c: Case, entry: OpEntry): Mismatch[] {
       out.push({ what: `grad[${i}]`, detail: "no gradient" });
       return;
     }
-    const m = compareTensor(`grad[${i}]`, g.contiguous(), w, entry.gradUlp ?? entry.ulp ?? 0, absTolFor(w.dtype) + gradOutTol(w.dtype));
+    const m = compareTensor(
+      `grad[${i}]`,
+      g.contiguous(),
+      w,
+      entry.gradUlp ?? entry.ulp ?? 0,
+      absTolFor(w.dtype) + gradOutTol(w.dtype),
+    );
     if (m) out.push(m);
   });
   return out;

@@ -1,13 +1,23 @@
 // Developer tool: `npx tsx --conditions=source test/golden/report.ts [opPrefix]` prints every failing
 // golden case with its first mismatch (the vitest suite is the gate; this is for reading).
-import { type OpTable, loadCases, runCase } from "./harness.js";
+import { loadCases, type OpTable, runCase } from "./harness.js";
 import { TABLE as CONV } from "./table-conv.js";
 import { TABLE as CORE } from "./table-core.js";
 import { TABLE as INDEXING } from "./table-indexing.js";
 
 const TABLE: OpTable = { ...CORE, ...INDEXING, ...CONV };
 const filter = process.argv[2] ?? "";
-const files = ["creation", "elementwise_unary", "elementwise_binary", "reductions", "views", "linalg", "indexing", "sort", "conv_pool"];
+const files = [
+  "creation",
+  "elementwise_unary",
+  "elementwise_binary",
+  "reductions",
+  "views",
+  "linalg",
+  "indexing",
+  "sort",
+  "conv_pool",
+];
 let pass = 0;
 let fail = 0;
 let skip = 0;
