@@ -11,9 +11,9 @@ import type { View } from "../backend.js";
 import { type DType, isFloating } from "../dtype.js";
 import { AutogradError, DeviceError, DTypeError, fmtShape, IndexError, ShapeError, ValueError } from "../errors.js";
 import { bin, cast, coord, type Exp, fma, gload, konst, load, select as pick } from "../ir.js";
-import { broadcastStrides, contiguousStrides, normDim, numel } from "../shape.js";
+import { broadcastShapes, broadcastStrides, contiguousStrides, normDim, numel } from "../shape.js";
 import { Tensor } from "../tensor.js";
-import { broadcastView, copyAs, empty, opmath, sameDevice } from "./core.js";
+import { copyAs, empty, opmath, sameDevice } from "./core.js";
 import { zeros } from "./creation.js";
 import { copyInto, mul, ne } from "./elementwise.js";
 import { cumsum, sum, sumToShape } from "./reduce.js";
@@ -84,6 +84,13 @@ function runKernel(shape: readonly number[], dtype: DType, device: string, input
   return out;
 }
 
+/** A contiguous copy of a temporary view; the view's handle is released. */
+function copyOfView(view: Tensor): Tensor {
+  const c = copyAs(view);
+  view.dispose();
+  return c;
+}
+
 function scalarExp(v: number | boolean): Exp {
   if (typeof v === "boolean") return konst(v, "bool");
   return Number.isInteger(v) && !Object.is(v, -0) ? konst(v, "int64") : konst(v, "float64");
@@ -109,17 +116,11 @@ function scatterInto(target: Tensor, offsets: Tensor, values: Tensor, mode: "set
  * combine(target[o], v) for the slice r. Within a step the offsets are distinct, and steps run in
  * order, which is PyTorch's sequential order for ops without a backend primitive (multiply, fma).
  */
-function combineInSteps(
-  target: Tensor,
-  offsets: Tensor,
-  values: Tensor,
-  dim: number,
-  combine: (cur: Exp, v: Exp) => Exp,
-): void {
+function combineInSteps(target: Tensor, offsets: Tensor, values: Tensor, dim: number, combine: (cur: Exp, v: Exp) => Exp): void {
   const cd = opmath(target.dtype);
   const steps = offsets.ndim ? (offsets.shape[dim] as number) : 1;
   for (let r = 0; r < steps; r++) {
-    const o = offsets.ndim ? copyAs(select(offsets, dim, r)) : copyAs(offsets);
+    const o = offsets.ndim ? copyOfView(select(offsets, dim, r)) : copyAs(offsets);
     const v = values.ndim ? select(values, dim, r) : values;
     const e = combine(cast(gload(2, target.dtype, load(0, "int32")), cd), cast(load(1, v.dtype), cd));
     const updated = runKernel(o.shape, target.dtype, target.device, [o._view(), v._view(), gatherSource(target, o.shape)], e);
@@ -134,7 +135,10 @@ function combineInSteps(
 
 function requireIndexDtype(op: string, index: Tensor, allowed: readonly DType[]): void {
   if (!allowed.includes(index.dtype))
-    throw new DTypeError(op, `expected dtype ${allowed.join(" or ")} for index, got ${index.dtype} (shape ${fmtShape(index.shape)})`);
+    throw new DTypeError(
+      op,
+      `expected dtype ${allowed.join(" or ")} for index, got ${index.dtype} (shape ${fmtShape(index.shape)})`,
+    );
 }
 
 /**
@@ -190,7 +194,8 @@ function padTo(t: Tensor, shape: readonly number[]): Tensor {
   return viewScatter(t, shape, (z) => t.shape.reduce((v, n, k) => narrow(v, k, 0, n), z));
 }
 
-const zerosFor = (shape: readonly number[], like: Tensor): Tensor => zeros([...shape], { dtype: like.dtype, device: like.device });
+const zerosFor = (shape: readonly number[], like: Tensor): Tensor =>
+  zeros([...shape], { dtype: like.dtype, device: like.device });
 
 // ---------------------------------------------------------------- gather / scatter
 
@@ -205,7 +210,9 @@ export function gather(x: Tensor, dim: number, index: Tensor, opts: { sparseGrad
   checkRange(op, index, d, sizesOf(x)[d] as number, false);
   const e = gload(1, x.dtype, offsetAlong(x, d, indexValue(load(0, "int64"), 0, false)));
   const y = runKernel(index.shape, x.dtype, device, [index._view(), gatherSource(x, index.shape)], e);
-  attachGrad("GatherBackward0", [x], [y], [index], ([g], [idx]) => [scatterAdd(zerosFor(x.shape, g as Tensor), d, idx as Tensor, g as Tensor)]);
+  attachGrad("GatherBackward0", [x], [y], [index], ([g], [idx]) => [
+    scatterAdd(zerosFor(x.shape, g as Tensor), d, idx as Tensor, g as Tensor),
+  ]);
   return y;
 }
 
@@ -232,8 +239,14 @@ export function scatter(
   checkRange(op, index, d, sizesOf(x)[d] as number, false);
   const y = noGrad(() => {
     const out = copyAs(x);
-    const offsets = runKernel(index.shape, "int32", out.device, [index._view()], offsetAlong(out, d, indexValue(load(0, "int64"), 0, false)));
-    const values = materialize(index.shape, out.dtype, out.device, srcT ? regionView(srcT, index.shape) : src);
+    const offsets = runKernel(
+      index.shape,
+      "int32",
+      out.device,
+      [index._view()],
+      offsetAlong(out, d, indexValue(load(0, "int64"), 0, false)),
+    );
+    const values = materialize(index.shape, out.dtype, out.device, srcT ? regionView(srcT, index.shape) : (src as number));
     if (reduce === "multiply") combineInSteps(out, offsets, values, index.ndim ? d : 0, (a, b) => bin("mul", a, b));
     else scatterInto(out, offsets, values, reduce === "add" ? "add" : "set");
     return out;
@@ -264,7 +277,13 @@ export function scatterAdd(x: Tensor, dim: number, index: Tensor, src: Tensor): 
   checkRange(op, index, d, sizesOf(x)[d] as number, false);
   const y = noGrad(() => {
     const out = copyAs(x);
-    const offsets = runKernel(index.shape, "int32", out.device, [index._view()], offsetAlong(out, d, indexValue(load(0, "int64"), 0, false)));
+    const offsets = runKernel(
+      index.shape,
+      "int32",
+      out.device,
+      [index._view()],
+      offsetAlong(out, d, indexValue(load(0, "int64"), 0, false)),
+    );
     scatterInto(out, offsets, materialize(index.shape, out.dtype, out.device, regionView(src, index.shape)), "add");
     return out;
   });
@@ -299,8 +318,16 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
   const shape = [...x.shape];
   shape[d] = index.numel();
   const idx = indexValue(load(0, index.dtype), 0, false);
-  const y = runKernel(shape, x.dtype, device, [placedView(index, [shape[d] as number], shape, d), gatherSource(x, shape)], gload(1, x.dtype, offsetAlong(x, d, idx)));
-  attachGrad("IndexSelectBackward0", [x], [y], [index], ([g], [ix]) => [indexAdd(zerosFor(x.shape, g as Tensor), d, ix as Tensor, g as Tensor)]);
+  const y = runKernel(
+    shape,
+    x.dtype,
+    device,
+    [placedView(index, [shape[d] as number], shape, d), gatherSource(x, shape)],
+    gload(1, x.dtype, offsetAlong(x, d, idx)),
+  );
+  attachGrad("IndexSelectBackward0", [x], [y], [index], ([g], [ix]) => [
+    indexAdd(zerosFor(x.shape, g as Tensor), d, ix as Tensor, g as Tensor),
+  ]);
   return y;
 }
 
@@ -317,12 +344,18 @@ export function indexAdd(x: Tensor, dim: number, index: Tensor, source: Tensor, 
   const n = index.numel();
   const srcSizes = sizesOf(source);
   if (srcSizes.length !== sizesOf(x).length)
-    throw new ShapeError(op, `source ${fmtShape(source.shape)} and self ${fmtShape(x.shape)} must have the same number of dimensions`);
+    throw new ShapeError(
+      op,
+      `source ${fmtShape(source.shape)} and self ${fmtShape(x.shape)} must have the same number of dimensions`,
+    );
   if (srcSizes[d] !== n)
     throw new ShapeError(op, `number of indices (${n}) should be equal to source.size(${d}) (${srcSizes[d]})`);
   sizesOf(x).forEach((s, k) => {
     if (k !== d && srcSizes[k] !== s)
-      throw new ShapeError(op, `self ${fmtShape(x.shape)} and source ${fmtShape(source.shape)} must have the same size at dimension ${k}`);
+      throw new ShapeError(
+        op,
+        `self ${fmtShape(x.shape)} and source ${fmtShape(source.shape)} must have the same size at dimension ${k}`,
+      );
   });
   checkRange(op, index, d, sizesOf(x)[d] as number, false);
   const y = noGrad(() => {
@@ -335,7 +368,13 @@ export function indexAdd(x: Tensor, dim: number, index: Tensor, source: Tensor, 
     if (alpha === 1) scatterInto(out, offsets, values, "add");
     else if (out.ndim <= 1) {
       // PyTorch's 1-D loop: self[i] += source[i] * alpha, the product rounded first.
-      const scaled = runKernel(srcSizes, out.dtype, out.device, [values._view()], bin("mul", cast(load(0, out.dtype), cd), alphaExp));
+      const scaled = runKernel(
+        srcSizes,
+        out.dtype,
+        out.device,
+        [values._view()],
+        bin("mul", cast(load(0, out.dtype), cd), alphaExp),
+      );
       values.dispose();
       scatterInto(out, offsets, scaled, "add");
     } else {
@@ -365,12 +404,23 @@ interface Advanced {
   /** The dim of the original tensor it indexes, for messages. */
   realDim: number;
   index: Tensor;
-  /** Already known to be in range (derived from a mask). */
-  inRange: boolean;
+  /** Made here from a mask (so in range by construction), released with the resolution. */
+  owned: boolean;
+}
+
+interface Resolved {
+  /** x after the basic items (ints, slices, newaxis, ellipsis). */
+  view: Tensor;
+  adv: Advanced[];
+  /** Release the temporaries: the view (unless it is x) and the index tensors made from masks. */
+  release(): void;
 }
 
 const isSliceItem = (it: unknown): it is Slice =>
-  typeof it === "object" && it !== null && !(it instanceof Tensor) && Object.keys(it).every((k) => k === "start" || k === "stop" || k === "step");
+  typeof it === "object" &&
+  it !== null &&
+  !(it instanceof Tensor) &&
+  Object.keys(it).every((k) => k === "start" || k === "stop" || k === "step");
 
 const isMaskDtype = (d: DType): boolean => d === "bool" || d === "uint8";
 
@@ -378,7 +428,7 @@ const isMaskDtype = (d: DType): boolean => d === "bool" || d === "uint8";
  * Apply the basic items (ints, slices, newaxis, ellipsis) as views of x, with autograd, and collect
  * the tensor items as advanced indices on that view. Masks become their nonzero coordinates.
  */
-function resolve(op: string, x: Tensor, items: readonly IndexItem[]): { view: Tensor; adv: Advanced[] } {
+function resolve(op: string, x: Tensor, items: readonly IndexItem[]): Resolved {
   let consumed = 0;
   let ellipses = 0;
   for (const it of items) {
@@ -392,6 +442,11 @@ function resolve(op: string, x: Tensor, items: readonly IndexItem[]): { view: Te
   if (ellipses > 1) throw new IndexError(op, "an index can only have a single ellipsis ('...')");
   if (consumed > x.ndim) throw new IndexError(op, `too many indices for tensor of dimension ${x.ndim} (got ${consumed})`);
   let v = x;
+  // Intermediate views are released as the next one replaces them (it holds the storage).
+  const advance = (next: Tensor): void => {
+    if (v !== x) v.dispose();
+    v = next;
+  };
   let d = 0; // dim of v the next item applies to
   let real = 0; // dim of x the next item applies to
   const adv: Advanced[] = [];
@@ -400,22 +455,22 @@ function resolve(op: string, x: Tensor, items: readonly IndexItem[]): { view: Te
       d += x.ndim - consumed;
       real += x.ndim - consumed;
     } else if (it === null) {
-      v = unsqueeze(v, d++);
+      advance(unsqueeze(v, d++));
     } else if (typeof it === "number") {
       const n = v.shape[d] as number;
       if (!Number.isInteger(it)) throw new IndexError(op, `integer indices must be integers, got ${it}`);
       if (it < -n || it >= n) throw new IndexError(op, `index ${it} is out of bounds for dimension ${real} with size ${n}`);
-      v = select(v, d, it);
+      advance(select(v, d, it));
       real++;
     } else if (it instanceof Tensor) {
       sameDevice(op, [x, it]);
       if (it.dtype === "int64") {
-        adv.push({ dim: d++, realDim: real++, index: it, inRange: false });
+        adv.push({ dim: d++, realDim: real++, index: it, owned: false });
       } else if (it.ndim === 0) {
         // x[True] adds a dim of size 1, x[False] one of size 0.
-        v = unsqueeze(v, d);
+        advance(unsqueeze(v, d));
         const on = Boolean(it.itemSync());
-        adv.push({ dim: d++, realDim: real, index: zeros([on ? 1 : 0], { dtype: "int64", device: it.device }), inRange: true });
+        adv.push({ dim: d++, realDim: real, index: zeros([on ? 1 : 0], { dtype: "int64", device: it.device }), owned: true });
       } else {
         it.shape.forEach((n, j) => {
           if (n !== v.shape[d + j])
@@ -425,20 +480,29 @@ function resolve(op: string, x: Tensor, items: readonly IndexItem[]): { view: Te
             );
         });
         const coords = nonzero(it) as Tensor;
-        for (let j = 0; j < it.ndim; j++) adv.push({ dim: d++, realDim: real++, index: select(coords, 1, j), inRange: true });
+        for (let j = 0; j < it.ndim; j++) adv.push({ dim: d++, realDim: real++, index: select(coords, 1, j), owned: true });
+        coords.dispose();
       }
     } else if (isSliceItem(it)) {
       const step = it.step ?? 1;
       for (const b of [it.start, it.stop, step])
-        if (b !== null && b !== undefined && !Number.isInteger(b)) throw new IndexError(op, `slice indices must be integers or null, got ${b}`);
+        if (b !== null && b !== undefined && !Number.isInteger(b))
+          throw new IndexError(op, `slice indices must be integers or null, got ${b}`);
       if (step <= 0) throw new ValueError(op, `slice step must be greater than zero, got ${step}`);
-      v = slice(v, d++, it.start ?? 0, it.stop ?? null, step);
+      advance(slice(v, d++, it.start ?? 0, it.stop ?? null, step));
       real++;
     } else {
-      throw new IndexError(op, `only integers, slices, null (newaxis), '...' and int64/bool tensors are valid indices, got ${String(it)}`);
+      throw new IndexError(
+        op,
+        `only integers, slices, null (newaxis), '...' and int64/bool tensors are valid indices, got ${String(it)}`,
+      );
     }
   }
-  return { view: v, adv };
+  const release = (): void => {
+    for (const a of adv) if (a.owned) a.index.dispose();
+    if (v !== x) v.dispose();
+  };
+  return { view: v, adv, release };
 }
 
 /** Where the advanced-index result lives: its shape, the index loads, and the source offset of each element. */
@@ -453,22 +517,14 @@ interface AdvancedPlan {
  * adjacent, and goes first when they are separated by other dims.
  */
 function planAdvanced(op: string, v: Tensor, adv: readonly Advanced[]): AdvancedPlan {
-  const bshape: number[] = [];
-  for (const a of adv) {
-    const s = a.index.shape;
-    const rank = Math.max(bshape.length, s.length);
-    const next: number[] = [];
-    for (let i = 0; i < rank; i++) {
-      const p = bshape[bshape.length - rank + i] ?? 1;
-      const q = s[s.length - rank + i] ?? 1;
-      if (p !== q && p !== 1 && q !== 1)
-        throw new IndexError(
-          op,
-          `shape mismatch: indexing tensors could not be broadcast together with shapes ${adv.map((b) => fmtShape(b.index.shape)).join(", ")}`,
-        );
-      next.push(p === 1 ? q : p);
-    }
-    bshape.splice(0, bshape.length, ...next);
+  let bshape: number[];
+  try {
+    bshape = broadcastShapes(op, ...adv.map((a) => a.index.shape));
+  } catch {
+    throw new IndexError(
+      op,
+      `shape mismatch: indexing tensors could not be broadcast together with shapes ${adv.map((a) => fmtShape(a.index.shape)).join(", ")}`,
+    );
   }
   const dims = adv.map((a) => a.dim);
   const adjacent = dims.every((dd, j) => j === 0 || dd === (dims[j - 1] as number) + 1);
@@ -481,7 +537,7 @@ function planAdvanced(op: string, v: Tensor, adv: readonly Advanced[]): Advanced
     shape[at + i] = n;
   });
   for (const k of rest) shape[outDim(k)] = v.shape[k] as number;
-  for (const a of adv) if (!a.inRange) checkRange(op, a.index, a.realDim, v.shape[a.dim] as number, true);
+  for (const a of adv) if (!a.owned) checkRange(op, a.index, a.realDim, v.shape[a.dim] as number, true);
   const terms: (readonly [Exp, number])[] = rest.map((k) => [coord(outDim(k)), v.strides[k] as number] as const);
   adv.forEach((a, j) => {
     terms.push([indexValue(load(j, "int64"), v.shape[a.dim] as number, true), v.strides[a.dim] as number]);
@@ -510,10 +566,16 @@ function alias(x: Tensor): Tensor {
 export function index(x: Tensor, indices: IndexItem[]): Tensor {
   const op = "index";
   x._check(op);
-  const { view: v, adv } = resolve(op, x, Array.isArray(indices) ? indices : [indices]);
+  const { view: v, adv, release } = resolve(op, x, Array.isArray(indices) ? indices : [indices]);
   if (adv.length === 0) return v === x ? alias(x) : v;
   const plan = planAdvanced(op, v, adv);
-  const y = runKernel(plan.shape, v.dtype, v.device, [...plan.loads, gatherSource(v, plan.shape)], gload(adv.length, v.dtype, plan.offset));
+  const y = runKernel(
+    plan.shape,
+    v.dtype,
+    v.device,
+    [...plan.loads, gatherSource(v, plan.shape)],
+    gload(adv.length, v.dtype, plan.offset),
+  );
   const dims = adv.map((a) => a.dim);
   attachGrad(
     "IndexBackward0",
@@ -522,6 +584,7 @@ export function index(x: Tensor, indices: IndexItem[]): Tensor {
     adv.map((a) => a.index),
     ([g], saved) => [indexPut(zerosFor(v.shape, g as Tensor), advancedItems(dims, saved), g as Tensor, true)],
   );
+  release();
   return y;
 }
 
@@ -539,7 +602,13 @@ function checkValues(op: string, x: Tensor, values: Tensor | number | boolean): 
 }
 
 /** values broadcast to `shape` (leading size-1 dims beyond it dropped, as PyTorch's setitem). */
-function valuesOver(op: string, values: Tensor | number | boolean, shape: readonly number[], dtype: DType, device: string): Tensor {
+function valuesOver(
+  op: string,
+  values: Tensor | number | boolean,
+  shape: readonly number[],
+  dtype: DType,
+  device: string,
+): Tensor {
   if (!(values instanceof Tensor)) return materialize(shape, dtype, device, values);
   let lead = 0;
   while (values.ndim - lead > shape.length && values.shape[lead] === 1) lead++;
@@ -555,22 +624,35 @@ function valuesOver(op: string, values: Tensor | number | boolean, shape: readon
 }
 
 /** Write values into x[indices] in place (no autograd): ordered scatter for tensor indices, a copy otherwise. */
-function writeIndexed(op: string, x: Tensor, indices: readonly IndexItem[], values: Tensor | number | boolean, accumulate: boolean): void {
-  const { view: v, adv } = resolve(op, x, indices);
+function writeIndexed(
+  op: string,
+  x: Tensor,
+  indices: readonly IndexItem[],
+  values: Tensor | number | boolean,
+  accumulate: boolean,
+): void {
+  const { view: v, adv, release } = resolve(op, x, indices);
   if (adv.length === 0) {
     const src = valuesOver(op, values, v.shape, v.dtype, v.device);
-    const e = accumulate ? bin("add", cast(load(0, v.dtype), opmath(v.dtype)), cast(load(1, v.dtype), opmath(v.dtype))) : load(1, v.dtype);
+    const e = accumulate
+      ? bin("add", cast(load(0, v.dtype), opmath(v.dtype)), cast(load(1, v.dtype), opmath(v.dtype)))
+      : load(1, v.dtype);
     v._storage.backend.elementwise(cast(e, v.dtype), v._view(), [v._view(), src._view()]);
     v._bumpVersion();
     src.dispose();
-    return;
+  } else {
+    const plan = planAdvanced(op, v, adv);
+    const offsets = runKernel(plan.shape, "int32", v.device, plan.loads, plan.offset);
+    scatterInto(v, offsets, valuesOver(op, values, plan.shape, v.dtype, v.device), accumulate ? "add" : "set");
   }
-  const plan = planAdvanced(op, v, adv);
-  const offsets = runKernel(plan.shape, "int32", v.device, plan.loads, plan.offset);
-  scatterInto(v, offsets, valuesOver(op, values, plan.shape, v.dtype, v.device), accumulate ? "add" : "set");
+  release();
 }
 
-/** A copy of x with x[indices] = values (or += values with accumulate, duplicates summed in index order). */
+/**
+ * A copy of x with x[indices] = values (or += values with accumulate, duplicates summed in index
+ * order). `indices` are the items of `index` (setitem semantics): null is a newaxis, not
+ * Tensor.index_put's "whole dim" (use a full slice `{}` for that).
+ */
 export function indexPut(x: Tensor, indices: IndexItem[], values: Tensor | number | boolean, accumulate = false): Tensor {
   const op = "index_put";
   x._check(op);
@@ -610,9 +692,15 @@ export function indexPut_(x: Tensor, indices: IndexItem[], values: Tensor | numb
     return x;
   }
   if (x.isLeaf && x.requiresGrad)
-    throw new AutogradError(op, "a leaf Variable that requires grad is being used in an in-place operation (wrap it in torch.noGrad)");
+    throw new AutogradError(
+      op,
+      "a leaf Variable that requires grad is being used in an in-place operation (wrap it in torch.noGrad)",
+    );
   if (x._base?.requiresGrad)
-    throw new AutogradError(op, "in-place modification of a view of a tensor that requires grad is not supported yet; use indexPut");
+    throw new AutogradError(
+      op,
+      "in-place modification of a view of a tensor that requires grad is not supported yet; use indexPut",
+    );
   // Out of place on the graph, then written back: x takes over the result's history.
   const r = indexPut(x, items, values, accumulate);
   copyInto(x, r);
@@ -637,16 +725,24 @@ export function nonzero(x: Tensor, opts: { asTuple?: boolean } = {}): Tensor | T
   const coords = noGrad(() => nonzeroCoords(x));
   if (!opts.asTuple) return coords;
   if (x.ndim === 0) return [zeros([coords.shape[0] as number], { dtype: "int64", device: x.device })];
-  return Array.from({ length: x.ndim }, (_, k) => copyAs(select(coords, 1, k)));
+  const cols = Array.from({ length: x.ndim }, (_, k) => copyOfView(select(coords, 1, k)));
+  coords.dispose();
+  return cols;
 }
 
 function nonzeroCoords(x: Tensor): Tensor {
   const nd = x.ndim;
   const flags = x.dtype === "bool" ? x : ne(x, 0);
-  const count = Number(sum(flags).itemSync());
+  const total = sum(flags);
+  const count = Number(total.itemSync());
+  total.dispose();
   if (nd === 0 || count === 0) return empty([count, nd], "int64", x.device);
   const rows = empty([count + 1, nd], "int64", x.device);
-  const slots = cumsum(reshape(flags, [-1]), 0);
+  const counts = copyAs(flags, "int64");
+  const flat = reshape(counts, [-1]);
+  const slots = cumsum(flat, 0);
+  flat.dispose();
+  counts.dispose();
   const shape = [...x.shape, nd];
   const flagView = { ...flags._view(), shape, strides: [...flags.strides, 0] };
   const slotView = { ...slots._view(), shape, strides: [...contiguousStrides(x.shape), 0] };
@@ -656,7 +752,7 @@ function nonzeroCoords(x: Tensor): Tensor {
   let value: Exp = coord(nd - 1);
   for (let k = nd - 2; k >= 0; k--) value = pick(bin("eq", col, i32(k)), coord(k), value);
   scatterInto(rows, offsets, runKernel(shape, "int64", x.device, [], value), "set");
-  const out = copyAs(narrow(rows, 0, 0, count));
+  const out = copyOfView(narrow(rows, 0, 0, count));
   rows.dispose();
   slots.dispose();
   if (flags !== x) flags.dispose();
@@ -676,7 +772,11 @@ function sortAlong(x: Tensor, d: number, descending: boolean): [Tensor, Tensor] 
   }
   const perm = x.shape.map((_, k) => k).filter((k) => k !== d);
   perm.push(d);
-  const lastDim = (v: View): View => ({ ...v, shape: perm.map((k) => v.shape[k] as number), strides: perm.map((k) => v.strides[k] as number) });
+  const lastDim = (v: View): View => ({
+    ...v,
+    shape: perm.map((k) => v.shape[k] as number),
+    strides: perm.map((k) => v.strides[k] as number),
+  });
   x._storage.backend.sort(lastDim(values._view()), lastDim(indices._view()), lastDim(x._view()), descending);
   return [values, indices];
 }
@@ -725,8 +825,8 @@ export function topk(x: Tensor, k: number, dim = -1, largest = true, sorted = tr
   let [values, indices] = sortAlong(x, d, largest);
   if (x.ndim > 0 && k < n) {
     const [sv, si] = [values, indices];
-    values = copyAs(narrow(sv, d, 0, k));
-    indices = copyAs(narrow(si, d, 0, k));
+    values = copyOfView(narrow(sv, d, 0, k));
+    indices = copyOfView(narrow(si, d, 0, k));
     sv.dispose();
     si.dispose();
   }
