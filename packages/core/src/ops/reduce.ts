@@ -86,8 +86,8 @@ const sumDtype = (d: DType): DType => (isFloating(d) ? d : "int64");
 export function sum(x: Tensor, dim?: DimArg, keepdim = false, opts: { dtype?: DType } = {}): Tensor {
   const dims = normDims("sum", dim, x.ndim);
   const outD = opts.dtype ?? sumDtype(x.dtype);
-  const src = opts.dtype && opts.dtype !== x.dtype ? x.to(opts.dtype) : x;
-  const y = restoreDims(runReduce("sum", src, dims, { op: "sum", accDtype: opmath(outD), outDtype: outD }), dims, keepdim);
+  // the reduce kernel casts each element to the accumulator dtype (= casting first, as PyTorch)
+  const y = restoreDims(runReduce("sum", x, dims, { op: "sum", accDtype: opmath(outD), outDtype: outD }), dims, keepdim);
   attachGrad("SumBackward1", [x], [y], [], ([g]) => [expandBack(g as Tensor, dims, keepdim, x.shape).to(x.dtype)]);
   return y;
 }
@@ -107,8 +107,7 @@ export function mean(x: Tensor, dim?: DimArg, keepdim = false, opts: { dtype?: D
 export function prod(x: Tensor, dim?: number | null, keepdim = false, opts: { dtype?: DType } = {}): Tensor {
   const dims = normDims("prod", dim, x.ndim);
   const outD = opts.dtype ?? sumDtype(x.dtype);
-  const src = opts.dtype && opts.dtype !== x.dtype ? x.to(opts.dtype) : x;
-  const y = restoreDims(runReduce("prod", src, dims, { op: "prod", accDtype: opmath(outD), outDtype: outD }), dims, keepdim);
+  const y = restoreDims(runReduce("prod", x, dims, { op: "prod", accDtype: opmath(outD), outDtype: outD }), dims, keepdim);
   attachGrad(dim === undefined || dim === null ? "ProdBackward0" : "ProdBackward1", [x], [y], [x, y], ([g], [sx, sy]) => {
     const xx = sx as Tensor;
     const flat = dim === undefined || dim === null;
@@ -336,7 +335,7 @@ export function cumprod(x: Tensor, dim: number, opts: { dtype?: DType } = {}): T
 function scan(name: "cumsum" | "cumprod", x: Tensor, dim: number, dtype?: DType): Tensor {
   const d = normDim(name, dim, x.ndim);
   const outD = dtype ?? sumDtype(x.dtype);
-  const src = outD !== x.dtype ? x.to(outD) : x;
+  const src = outD !== x.dtype ? noGrad(() => x.to(outD)) : x;
   const out = empty(x.shape, outD, x.device);
   if (x.ndim === 0) {
     out._storage.backend.elementwise(load(0, outD), out._view(), [src._view()]);
@@ -352,6 +351,7 @@ function scan(name: "cumsum" | "cumprod", x: Tensor, dim: number, dtype?: DType)
     });
     x._storage.backend.scan(name === "cumsum" ? "sum" : "prod", pick(ov), pick(sv));
   }
+  if (src !== x) src.dispose();
   if (name === "cumsum") {
     // PyTorch casts the grad to the input dtype first, then takes the reversed cumsum.
     attachGrad("CumsumBackward0", [x], [out], [], ([g]) => {

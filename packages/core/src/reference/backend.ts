@@ -10,9 +10,13 @@ const R = { ...scalar, id: (x: number) => x };
 type Kernel = (...args: unknown[]) => void;
 const cache = new Map<string, Kernel>();
 
+/** Kernels whose source bakes in constants (gather offsets) vary with layouts: bound the cache. */
+const CACHE_LIMIT = 4096;
+
 function compile(key: string, build: () => string): Kernel {
   let k = cache.get(key);
   if (!k) {
+    if (cache.size >= CACHE_LIMIT) cache.clear();
     const src = build();
     k = new Function("R", "fr", `"use strict";\nreturn ${src}`)(R, Math.fround) as Kernel;
     cache.set(key, k);
