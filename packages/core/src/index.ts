@@ -5,6 +5,11 @@ import * as ops from "./ops/index.js";
 export * as autograd from "./autograd/api.js";
 export { enableGrad, isGradEnabled, noGrad, setGradEnabled } from "./autograd/graph.js";
 export type { Backend, ReduceKernel, View } from "./backend.js";
+export {
+  areDeterministicAlgorithmsEnabled,
+  isDeterministicAlgorithmsWarnOnlyEnabled,
+  useDeterministicAlgorithms,
+} from "./determinism.js";
 export type { DType, TypedArray } from "./dtype.js";
 export { promoteTypes, setDefaultDtype } from "./dtype.js";
 export * from "./errors.js";
@@ -12,6 +17,7 @@ export { formatTensor } from "./format.js";
 export * as ir from "./ir.js";
 export { dispose, keep, tidy } from "./memory.js";
 export * from "./ops/index.js";
+export { ReferenceBackend } from "./reference/backend.js";
 export { memoryStats, registerDevice, registeredDevices } from "./storage.js";
 export { Tensor } from "./tensor.js";
 
@@ -34,5 +40,10 @@ export const nn = {
     tanh: ops.tanh,
     softmax: ops.softmax,
     logSoftmax: ops.logSoftmax,
+    conv1d: ops.conv1d,
+    conv2d: ops.conv2d,
+    maxPool2d: ops.maxPool2d,
+    avgPool2d: ops.avgPool2d,
+    adaptiveAvgPool2d: ops.adaptiveAvgPool2d,
   },
 };

@@ -16,8 +16,10 @@ setGradOps({
 setApiOps({ onesLike: (t) => onesLike(t) });
 setScatterAdd(scatterAdd);
 
+export * from "./conv.js";
 export * from "./convert.js";
 export * from "./creation.js";
+export * from "./einsum.js";
 export * from "./elementwise.js";
 export * from "./gelu.js";
 export * from "./indexing.js";

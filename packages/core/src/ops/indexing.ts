@@ -8,6 +8,7 @@
 // stable sort along the last dim.
 import { attachGrad, needsGrad, noGrad } from "../autograd/graph.js";
 import type { View } from "../backend.js";
+import { kernelFor } from "../determinism.js";
 import { type DType, isFloating } from "../dtype.js";
 import { AutogradError, DeviceError, DTypeError, fmtShape, IndexError, ShapeError, ValueError } from "../errors.js";
 import { bin, cast, coord, type Exp, fma, gload, konst, load, select as pick } from "../ir.js";
@@ -105,7 +106,7 @@ function materialize(shape: readonly number[], dtype: DType, device: string, src
 
 /** target's storage at offsets[i] is set to / incremented by values[i], for i in order. */
 function scatterInto(target: Tensor, offsets: Tensor, values: Tensor, mode: "set" | "add"): void {
-  if (offsets.numel() > 0) target._storage.backend.scatter(target._view(), offsets._view(), values._view(), mode);
+  if (offsets.numel() > 0) kernelFor("scatter", target, "scatter").scatter(target._view(), offsets._view(), values._view(), mode);
   target._bumpVersion();
   offsets.dispose();
   values.dispose();
@@ -777,7 +778,7 @@ function sortAlong(x: Tensor, d: number, descending: boolean): [Tensor, Tensor] 
     shape: perm.map((k) => v.shape[k] as number),
     strides: perm.map((k) => v.strides[k] as number),
   });
-  x._storage.backend.sort(lastDim(values._view()), lastDim(indices._view()), lastDim(x._view()), descending);
+  kernelFor("sort", x, "sort").sort(lastDim(values._view()), lastDim(indices._view()), lastDim(x._view()), descending);
   return [values, indices];
 }
 

@@ -1,5 +1,6 @@
 // Matrix products on the backend's matmul primitive (sequential-k accumulation, backend.ts).
 import { attachGrad } from "../autograd/graph.js";
+import { kernelFor } from "../determinism.js";
 import { DTypeError, fmtShape, ShapeError, ValueError } from "../errors.js";
 import { broadcastShapes, numel } from "../shape.js";
 import type { Tensor } from "../tensor.js";
@@ -28,7 +29,7 @@ function batchedMatmul(op: string, a: Tensor, b: Tensor): Tensor {
   const a3 = reshape(expand(a, [...batch, M, K]), [B, M, K]);
   const b3 = reshape(expand(b, [...batch, K, N]), [B, K, N]);
   const out = empty([B, M, N], a.dtype, a.device);
-  if (B * M * N > 0) a._storage.backend.matmul(out._view(), a3._view(), b3._view());
+  if (B * M * N > 0) kernelFor(op, a, "matmul").matmul(out._view(), a3._view(), b3._view());
   const y = reshape(out, [...batch, M, N]);
   attachGrad("MmBackward0", [a, b], [y], [a, b], ([g], [sa, sb]) => [
     a.requiresGrad ? sumToShape(batchedMatmul(op, g as Tensor, mT(sb as Tensor)), a.shape) : null,

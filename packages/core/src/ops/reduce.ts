@@ -3,6 +3,7 @@
 
 import { attachGrad, noGrad } from "../autograd/graph.js";
 import type { ReduceOp } from "../backend.js";
+import { kernelFor } from "../determinism.js";
 import { type DType, defaultFloat, isFloating } from "../dtype.js";
 import { DTypeError, fmtShape, IndexError } from "../errors.js";
 import { acc, cast, type Exp, load } from "../ir.js";
@@ -52,7 +53,7 @@ function runReduce(name: string, x: Tensor, dims: number[], spec: ReduceSpec): T
   const m = cast((spec.map ?? ((e: Exp) => e))(cast(load(0, x.dtype), opmath(x.dtype))), spec.accDtype);
   const argLike = spec.op === "argmax" || spec.op === "argmin";
   const post = cast(acc(argLike ? "int64" : spec.accDtype), spec.outDtype);
-  x._storage.backend.reduce({ op: spec.op, map: m, post }, out._view(), inView, dims.length);
+  kernelFor(name, x, "reduce").reduce({ op: spec.op, map: m, post }, out._view(), inView, dims.length);
   return out;
 }
 
@@ -349,7 +350,7 @@ function scan(name: "cumsum" | "cumprod", x: Tensor, dim: number, dtype?: DType)
       shape: perm.map((i) => v.shape[i] as number),
       strides: perm.map((i) => v.strides[i] as number),
     });
-    x._storage.backend.scan(name === "cumsum" ? "sum" : "prod", pick(ov), pick(sv));
+    kernelFor(name, x, "scan").scan(name === "cumsum" ? "sum" : "prod", pick(ov), pick(sv));
   }
   if (src !== x) src.dispose();
   if (name === "cumsum") {

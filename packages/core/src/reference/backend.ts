@@ -166,7 +166,7 @@ function stridesOf(v: View): readonly number[] {
 }
 
 export class ReferenceBackend implements Backend {
-  readonly name = "reference";
+  readonly name: string = "reference";
 
   alloc(dtype: DType, numel: number): unknown {
     return storageArray(dtype, numel);
@@ -370,7 +370,7 @@ export class ReferenceBackend implements Backend {
     }
   }
 
-  isDeterministic(): boolean {
+  isDeterministic(_primitive: "reduce" | "scan" | "matmul" | "sort" | "scatter"): boolean {
     return true;
   }
 }
