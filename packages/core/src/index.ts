@@ -29,21 +29,4 @@ import type { Tensor as T } from "./tensor.js";
 export const resultTypeOf = (a: T | number | boolean, b: T | number | boolean) => resultType([promotionOf(a), promotionOf(b)]);
 export const empty = ops.empty_;
 
-/** torch.nn.functional (the parts that live in core today). */
-export const nn = {
-  functional: {
-    relu: ops.relu,
-    gelu: ops.gelu,
-    silu: ops.silu,
-    softplus: ops.softplus,
-    sigmoid: ops.sigmoid,
-    tanh: ops.tanh,
-    softmax: ops.softmax,
-    logSoftmax: ops.logSoftmax,
-    conv1d: ops.conv1d,
-    conv2d: ops.conv2d,
-    maxPool2d: ops.maxPool2d,
-    avgPool2d: ops.avgPool2d,
-    adaptiveAvgPool2d: ops.adaptiveAvgPool2d,
-  },
-};
+export * as nn from "./nn/index.js";
