@@ -21,4 +21,5 @@ export class Parameter {
 }
 
 // A Parameter is a Tensor to the type checker too.
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the constructor returns a Tensor
 export interface Parameter extends Tensor {}
