@@ -142,7 +142,11 @@ export class Module {
   namedChildren(): [string, Module][] {
     const out: [string, Module][] = [];
     const seen = new Set<Module>();
-    for (const [n, m] of this._modules) if (m && !seen.has(m)) seen.add(m), out.push([n, m]);
+    for (const [n, m] of this._modules) {
+      if (!m || seen.has(m)) continue;
+      seen.add(m);
+      out.push([n, m]);
+    }
     return out;
   }
   children(): Module[] {

@@ -7,6 +7,7 @@ const PARAM = Symbol("lockstep.parameter");
 export const isParameter = (x: unknown): x is Tensor =>
   x instanceof Tensor && (x as unknown as Record<symbol, boolean>)[PARAM] === true;
 
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the constructor returns a Tensor
 export class Parameter {
   constructor(data: Tensor, requiresGrad = true) {
     const p = data.detach();
@@ -21,5 +22,4 @@ export class Parameter {
 }
 
 // A Parameter is a Tensor to the type checker too.
-// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the constructor returns a Tensor
 export interface Parameter extends Tensor {}
