@@ -44,19 +44,25 @@ function collapse(shape: readonly number[], stridesList: (readonly number[])[]):
   return [sh, st];
 }
 
-/** Nested loops over `rank` dims; pointer p{i} for each operand ends up at the element. */
-function loops(rank: number, nPtr: number, body: string, prefix = "c"): string {
+/**
+ * Nested loops over `rank` dims with sizes and strides hoisted into locals and one running pointer
+ * per operand, stepped by its stride; the body sees the element pointers as p0, p1, ...
+ */
+function loops(rank: number, nPtr: number, body: string): string {
+  const ptr = Array.from({ length: nPtr }, (_, i) => i);
+  let head = "";
+  for (let d = 0; d < rank; d++)
+    head += `const n${d} = SH[${d}]; ${ptr.map((i) => `const s${i}_${d} = S${i}[${d}];`).join(" ")}\n`;
+  if (rank === 0) return `${head}${ptr.map((i) => `const p${i} = p${i}_0;`).join(" ")}\n${body}`;
   let open = "";
   let close = "";
   for (let d = 0; d < rank; d++) {
-    const ptrs = Array.from({ length: nPtr }, (_, i) => `const p${i}_${d + 1} = p${i}_${d} + ${prefix}${d} * S${i}[${d}];`).join(
-      " ",
-    );
-    open += `for (let ${prefix}${d} = 0; ${prefix}${d} < SH[${d}]; ${prefix}${d}++) { ${ptrs}\n`;
-    close += "}";
+    const from = (i: number) => (d === 0 ? `p${i}_0` : `q${i}_${d - 1}`);
+    open += `${ptr.map((i) => `let q${i}_${d} = ${from(i)};`).join(" ")}\nfor (let c${d} = 0; c${d} < n${d}; c${d}++) {\n`;
+    close = `${ptr.map((i) => `q${i}_${d} += s${i}_${d};`).join(" ")}\n}\n${close}`;
   }
-  const final = Array.from({ length: nPtr }, (_, i) => `const p${i} = p${i}_${rank};`).join(" ");
-  return `${open}${final}\n${body}\n${close}`;
+  const at = ptr.map((i) => `const p${i} = q${i}_${rank - 1};`).join(" ");
+  return `${head}${open}${at}\n${body}\n${close}`;
 }
 
 function elementwiseSource(e: Exp, rank: number, nIn: number, outDtype: DType): string {
@@ -105,6 +111,12 @@ function combine(op: string, d: DType, a: string, b: string): string {
   throw new Error(`reference: unknown reduction ${op}`);
 }
 
+/**
+ * Reduction kernel. The fixed order (pairwise tree over adjacent elements, odd last carried up) is
+ * the same as combining aligned power-of-two blocks, so it is computed in one streaming pass: full
+ * blocks of 8 leaves are summed inline, and a stack of (value, level) pairs merges equal levels;
+ * the stack is folded right to left at the end.
+ */
 function reduceSource(k: ReduceKernel, outRank: number, redRank: number, outDtype: DType): string {
   const accDtype = k.map.dtype;
   const mapCtx: RenderContext = {
@@ -116,45 +128,54 @@ function reduceSource(k: ReduceKernel, outRank: number, redRank: number, outDtyp
     coord: (d) => `c${d}`,
     acc: "acc",
   };
+  if (usesCoords(k.map)) throw new Error("reference: reduction map expressions cannot read output coordinates");
   const mv = renderExp(k.map, mapCtx);
   const postCtx: RenderContext = { ...mapCtx, lines: [], memo: new Map(), next: 1000 };
   const pv = renderExp(k.post, postCtx);
-  const inner = `${mapCtx.lines.join("\n")}\nX[j++] = ${mv};`;
-  let reduceCode: string;
-  if (k.op === "argmax" || k.op === "argmin") {
-    const better = k.op === "argmax" ? ">" : "<";
-    reduceCode = `let bi = 0; let bv = X[0];
-for (let t = 1; t < j; t++) { const v = X[t]; if (bv === bv && (v !== v || v ${better} bv)) { bv = v; bi = t; } }
-const acc = BigInt(bi);`;
+  const arg = k.op === "argmax" || k.op === "argmin";
+  const better = k.op === "argmax" ? ">" : "<";
+  // Feeding one leaf `v` into the reduction state.
+  const pushLeaf = arg
+    ? `if (bv === bv && (cnt === 0 || v !== v || v ${better} bv)) { bv = v; bi = cnt; } cnt++;`
+    : "let lv = 0; let a = v; while (top > 0 && SL[top - 1] === lv) { a = C(ST[--top], a); lv++; } ST[top] = a; SL[top++] = lv;";
+  let leaves: string;
+  if (redRank === 1 && !arg) {
+    const m8 = Array.from({ length: 8 }, (_, i) => `M(p + ${i} * s)`);
+    leaves = `const n = RS[0]; const s = RT[0]; let p = base; let t = 0;
+for (; t + 8 <= n; t += 8, p += 8 * s) {
+  let a = C(C(C(${m8[0]}, ${m8[1]}), C(${m8[2]}, ${m8[3]})), C(C(${m8[4]}, ${m8[5]}), C(${m8[6]}, ${m8[7]})));
+  let lv = 3; while (top > 0 && SL[top - 1] === lv) { a = C(ST[--top], a); lv++; } ST[top] = a; SL[top++] = lv;
+}
+for (; t < n; t++, p += s) { const v = M(p); ${pushLeaf} }`;
   } else {
-    // Empty reductions: sum 0, prod 1; min/max only reach here for bool (all → true, any → false).
-    const ident = IDENTITY[k.op] ?? (k.op === "min" ? "1" : "0");
-    const zero = accDtype === "int64" ? `${ident}n` : ident;
-    reduceCode = `let m = j;
-while (m > 1) { const h = m >> 1; for (let t = 0; t < h; t++) X[t] = ${combine(k.op, accDtype, "X[2 * t]", "X[2 * t + 1]")}; if (m & 1) { X[h] = X[m - 1]; m = h + 1; } else m = h; }
-const acc = j === 0 ? ${zero} : X[0];`;
+    let open = "";
+    let close = "";
+    for (let d = 0; d < redRank; d++) {
+      const from = d === 0 ? "base" : `r${d - 1}p`;
+      open += `for (let r${d} = 0, r${d}p = ${from}; r${d} < RS[${d}]; r${d}++, r${d}p += RT[${d}]) {\n`;
+      close += "}";
+    }
+    leaves = `${open}{ const v = M(${redRank === 0 ? "base" : `r${redRank - 1}p`}); ${pushLeaf} }\n${close}`;
   }
-  // Outer loops advance pointer 0 (out) and 1 (input); inner loops advance only the input pointer.
+  const ident = IDENTITY[k.op] ?? (k.op === "min" ? "1" : "0"); // empty: sum 0, prod 1, all → true, any → false
+  const zero = accDtype === "int64" ? `${ident}n` : ident;
+  const finish = arg
+    ? "const acc = BigInt(bi);"
+    : `let acc = ${zero}; if (top > 0) { acc = ST[top - 1]; for (let q = top - 2; q >= 0; q--) acc = C(ST[q], acc); }`;
   let open = "";
   let close = "";
   for (let d = 0; d < outRank; d++) {
     open += `for (let c${d} = 0; c${d} < SH[${d}]; c${d}++) { const p0_${d + 1} = p0_${d} + c${d} * S0[${d}]; const p1_${d + 1} = p1_${d} + c${d} * S1[${d}];\n`;
     close += "}";
   }
-  let iopen = "";
-  let iclose = "";
-  for (let d = 0; d < redRank; d++) {
-    const from = d === 0 ? `p1_${outRank}` : `q${d}`;
-    iopen += `for (let r${d} = 0; r${d} < RS[${d}]; r${d}++) { const q${d + 1} = ${from} + r${d} * RT[${d}];\n`;
-    iclose += "}";
-  }
-  const innerBody = `const p1 = ${redRank === 0 ? `p1_${outRank}` : `q${redRank}`};\n${inner}`;
-  return `function(O, I0, SH, S0, S1, RS, RT, offs, X) {
+  return `function(O, I0, SH, S0, S1, RS, RT, offs, ST, SL) {
 const p0_0 = offs[0]; const p1_0 = offs[1];
-${open}let j = 0;
-${iopen}${innerBody}
-${iclose}
-${reduceCode}
+const C = (a, b) => ${combine(k.op === "argmax" ? "max" : k.op === "argmin" ? "min" : k.op, accDtype, "a", "b")};
+const M = (p1) => { ${mapCtx.lines.join(" ")} return ${mv}; };
+${open}const base = p1_${outRank};
+let top = 0; let cnt = 0; let bi = 0; let bv = 0;
+${leaves}
+${finish}
 ${postCtx.lines.join("\n")}
 O[p0_${outRank}] = ${toStorage(outDtype, pv)};
 ${close}
@@ -206,9 +227,8 @@ export class ReferenceBackend implements Backend {
     const key = `red|${k.op}|${outRank}|${rs.length}|${out.dtype}|${expKey(k.map)}|${expKey(k.post)}`;
     const fn = compile(key, () => reduceSource(k, outRank, rs.length, out.dtype));
     for (const d of out.shape) if (d === 0) return;
-    let n = 1;
-    for (const d of rs) n *= d;
-    const scratch = k.map.dtype === "int64" ? new Array<bigint>(n) : new Float64Array(n);
+    const stack = k.map.dtype === "int64" ? new Array<bigint>(64) : new Float64Array(64);
+    const levels = new Int32Array(64);
     fn(
       out.buf,
       input.buf,
@@ -218,7 +238,8 @@ export class ReferenceBackend implements Backend {
       rs,
       rt[0],
       [out.offset, input.offset],
-      scratch,
+      stack,
+      levels,
     );
   }
 
@@ -282,8 +303,8 @@ export class ReferenceBackend implements Backend {
             : dt === "bool"
               ? (x) => (x ? 1 : 0)
               : Math.fround;
+    if (dt === "float32") return matmulF32(out, a, b);
     const row = new Float64Array(N);
-    const fast32 = dt === "float32";
     for (let bt = 0; bt < B; bt++) {
       for (let i = 0; i < M; i++) {
         row.fill(0);
@@ -291,10 +312,7 @@ export class ReferenceBackend implements Backend {
         for (let k = 0; k < K; k++) {
           const aik = get(A[abase + k * sak] as number);
           let pb = b.offset + bt * sbb + k * sbk;
-          if (fast32) {
-            for (let j = 0; j < N; j++, pb += sbn)
-              row[j] = Math.fround((row[j] as number) + Math.fround(aik * (Bm[pb] as number)));
-          } else if (dt === "int32") {
+          if (dt === "int32") {
             for (let j = 0; j < N; j++, pb += sbn) row[j] = ((row[j] as number) + Math.imul(aik, Bm[pb] as number)) | 0;
           } else {
             for (let j = 0; j < N; j++, pb += sbn) row[j] = round((row[j] as number) + round(aik * get(Bm[pb] as number)));
@@ -372,6 +390,54 @@ export class ReferenceBackend implements Backend {
 
   isDeterministic(_primitive: "reduce" | "scan" | "matmul" | "sort" | "scatter"): boolean {
     return true;
+  }
+}
+
+/**
+ * float32 matmul, cache-blocked: 4 rows of A against 256-column tiles of B, with Float32Array
+ * accumulators (storing rounds exactly as Math.fround). Each output is still summed over
+ * k = 0..K-1 in order, product and sum each rounded: the fixed order of backend.ts.
+ */
+const TILE_ROWS = 4;
+const TILE_COLS = 256;
+const tileAcc = new Float32Array(TILE_ROWS * TILE_COLS);
+
+function matmulF32(out: View, a: View, b: View): void {
+  const [B, M, K] = a.shape as [number, number, number];
+  const N = b.shape[2] as number;
+  const A = a.buf as Float32Array;
+  const Bm = b.buf as Float32Array;
+  const O = out.buf as Float32Array;
+  const [sab, sam, sak] = a.strides as [number, number, number];
+  const [sbb, sbk, sbn] = b.strides as [number, number, number];
+  const [sob, som, son] = out.strides as [number, number, number];
+  const acc = tileAcc;
+  for (let bt = 0; bt < B; bt++) {
+    for (let i0 = 0; i0 < M; i0 += TILE_ROWS) {
+      const rows = Math.min(TILE_ROWS, M - i0);
+      for (let j0 = 0; j0 < N; j0 += TILE_COLS) {
+        const cols = Math.min(TILE_COLS, N - j0);
+        acc.fill(0);
+        for (let k = 0; k < K; k++) {
+          const pb0 = b.offset + bt * sbb + k * sbk + j0 * sbn;
+          for (let r = 0; r < rows; r++) {
+            const aik = A[a.offset + bt * sab + (i0 + r) * sam + k * sak] as number;
+            const base = r * TILE_COLS;
+            if (sbn === 1) {
+              for (let j = 0; j < cols; j++)
+                acc[base + j] = (acc[base + j] as number) + Math.fround(aik * (Bm[pb0 + j] as number));
+            } else {
+              for (let j = 0, pb = pb0; j < cols; j++, pb += sbn)
+                acc[base + j] = (acc[base + j] as number) + Math.fround(aik * (Bm[pb] as number));
+            }
+          }
+        }
+        for (let r = 0; r < rows; r++) {
+          const ob = out.offset + bt * sob + (i0 + r) * som + j0 * son;
+          for (let j = 0; j < cols; j++) O[ob + j * son] = acc[r * TILE_COLS + j] as number;
+        }
+      }
+    }
   }
 }
 
