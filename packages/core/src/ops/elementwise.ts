@@ -307,21 +307,44 @@ export function sub(input: TensorOrScalar, other: TensorOrScalar, opts: { alpha?
 /** other - input (PyTorch's rsub), used by gradients. */
 export const rsub = (input: TensorOrScalar, other: TensorOrScalar): Tensor => sub(other, input);
 
-export function mul(input: TensorOrScalar, other: TensorOrScalar): Tensor {
-  const y = binaryKernel("mul", input, other, (x, z) => bin("mul", x, z), "promote");
-  attachGrad("MulBackward0", tensorsOf(input, other), [y], tensorsOf(input, other), ([g], saved) => {
-    const [sa, sb] = unpack2(input, other, saved);
-    return gradsFor2(
-      input,
-      other,
-      g as Tensor,
-      (gg) => mul(gg, conjOf(sb)),
-      (gg) => mul(gg, conjOf(sa)),
-    );
-  });
-  return y;
+/**
+ * Declare a binary op once: its IR, its result-dtype rule, and its gradient as a pair of functions
+ * of the upstream grad and the saved operands (tensor or scalar). Returns `op(input, other)`.
+ */
+function binaryOp(
+  name: string,
+  spec: {
+    node: string;
+    kind?: "promote" | "float";
+    ir: (a: Exp, b: Exp) => Exp;
+    check?: (a: TensorOrScalar, b: TensorOrScalar) => void;
+    gradA: (g: Tensor, a: TensorOrScalar, b: TensorOrScalar) => Tensor;
+    gradB: (g: Tensor, a: TensorOrScalar, b: TensorOrScalar) => Tensor;
+  },
+): (input: TensorOrScalar, other: TensorOrScalar) => Tensor {
+  return (input, other) => {
+    spec.check?.(input, other);
+    const y = binaryKernel(name, input, other, spec.ir, spec.kind ?? "promote");
+    attachGrad(spec.node, tensorsOf(input, other), [y], tensorsOf(input, other), ([g], saved) => {
+      const [sa, sb] = unpack2(input, other, saved);
+      return gradsFor2(
+        input,
+        other,
+        g as Tensor,
+        (gg) => spec.gradA(gg, sa, sb),
+        (gg) => spec.gradB(gg, sa, sb),
+      );
+    });
+    return y;
+  };
 }
-const conjOf = (x: TensorOrScalar): TensorOrScalar => x;
+
+export const mul = binaryOp("mul", {
+  node: "MulBackward0",
+  ir: (x, z) => bin("mul", x, z),
+  gradA: (g, _a, b) => mul(g, b),
+  gradB: (g, a) => mul(g, a),
+});
 
 export function div(
   input: TensorOrScalar,
@@ -443,47 +466,27 @@ function minmax(op: "maximum" | "minimum", input: Tensor, other: Tensor): Tensor
 export const maximum = (a: Tensor, b: Tensor): Tensor => minmax("maximum", a, b);
 export const minimum = (a: Tensor, b: Tensor): Tensor => minmax("minimum", a, b);
 
-export function fmod(input: TensorOrScalar, other: TensorOrScalar): Tensor {
-  checkIntZeroDivision("fmod", input, other);
-  const y = binaryKernel("fmod", input, other, (x, z) => bin("fmod", x, z), "promote");
-  attachGrad("FmodBackward0", tensorsOf(input, other), [y], tensorsOf(input, other), ([g], saved) => {
-    const [sa, sb] = unpack2(input, other, saved);
-    return gradsFor2(
-      input,
-      other,
-      g as Tensor,
-      (gg) => gg,
-      (gg) => mul(neg(gg), div(sa, sb, { roundingMode: "trunc" })),
-    );
-  });
-  return y;
-}
-export function remainder(input: TensorOrScalar, other: TensorOrScalar): Tensor {
-  checkIntZeroDivision("remainder", input, other);
-  const y = binaryKernel("remainder", input, other, (x, z) => bin("remainder", x, z), "promote");
-  attachGrad("RemainderBackward0", tensorsOf(input, other), [y], tensorsOf(input, other), ([g], saved) => {
-    const [sa, sb] = unpack2(input, other, saved);
-    return gradsFor2(
-      input,
-      other,
-      g as Tensor,
-      (gg) => gg,
-      (gg) => mul(neg(gg), div(sa, sb, { roundingMode: "floor" })),
-    );
-  });
-  return y;
-}
-export function atan2(input: Tensor, other: Tensor): Tensor {
-  const y = binaryKernel("atan2", input, other, (x, z) => bin("atan2", x, z), "float");
-  attachGrad("Atan2Backward0", [input, other], [y], [input, other], ([g], [a, b]) => {
-    const den = add(mul(a as Tensor, a as Tensor), mul(b as Tensor, b as Tensor));
-    return [
-      sumToShape(mul(g as Tensor, div(b as Tensor, den)), input.shape),
-      sumToShape(mul(g as Tensor, div(neg(a as Tensor), den)), other.shape),
-    ];
-  });
-  return y;
-}
+export const fmod = binaryOp("fmod", {
+  node: "FmodBackward0",
+  ir: (x, z) => bin("fmod", x, z),
+  check: (a, b) => checkIntZeroDivision("fmod", a, b),
+  gradA: (g) => g,
+  gradB: (g, a, b) => mul(neg(g), div(a, b, { roundingMode: "trunc" })),
+});
+export const remainder = binaryOp("remainder", {
+  node: "RemainderBackward0",
+  ir: (x, z) => bin("remainder", x, z),
+  check: (a, b) => checkIntZeroDivision("remainder", a, b),
+  gradA: (g) => g,
+  gradB: (g, a, b) => mul(neg(g), div(a, b, { roundingMode: "floor" })),
+});
+export const atan2 = binaryOp("atan2", {
+  node: "Atan2Backward0",
+  kind: "float",
+  ir: (x, z) => bin("atan2", x, z),
+  gradA: (g, a, b) => mul(g, div(b, add(mul(a, a), mul(b, b)))),
+  gradB: (g, a, b) => mul(g, div(neg(a as Tensor), add(mul(a, a), mul(b, b)))),
+});
 
 const compare =
   (op: BinaryOp & ("eq" | "ne" | "lt" | "le" | "gt" | "ge")) =>
