@@ -1,0 +1,347 @@
+// How datasets, transforms and functions reach DataLoader worker threads, and how batches come back.
+//
+// PyTorch pickles the dataset, collate_fn and worker_init_fn into each worker process. JavaScript
+// worker threads cannot receive closures or class instances, so lockstep rebuilds them in the
+// worker from a *module reference*: the URL of an ES module, the name of one of its exports, and
+// structured-clonable arguments.
+//
+//   { module: import.meta.url, export: "MyDataset", args: [1000] }
+//
+// The worker `import()`s the module and
+//   - constructs a class with `new X(...args)`,
+//   - calls a function with `await X(...args)` when `args` is given (a factory: `normalize(mean, std)`),
+//   - takes anything else (and a function without `args`) as it is.
+// A dataset reference whose export is a function without `args` is called with no arguments.
+//
+// Arguments may hold tensors (copied), generators (their state is copied, as pickling does), plain
+// data, and other portable things (nested references), so built-in datasets and transforms
+// describe themselves: TensorDataset, Subset, ConcatDataset, FashionMNIST, and every transform in
+// `transforms` carry a reference under the `WORKER_SPEC` symbol. A user's dataset gets one with
+// `await fromModule(ref)` (import it here too, with the reference attached) or `withWorkerSpec(obj, ref)`.
+//
+// Batches come back as their tensors' TypedArrays, transferred (not copied) to the main thread,
+// where they are wrapped without a copy (`torch.fromBuffer`).
+
+import type { DType, TypedArray } from "../dtype.js";
+import { DTypeError, ValueError } from "../errors.js";
+import { fromBuffer } from "../ops/creation.js";
+import { Tensor } from "../tensor.js";
+
+/** A reference to an export of an ES module, with arguments; see the top of this file. */
+export interface ModuleRef {
+  /** The module's URL (`import.meta.url`, `new URL("./ds.ts", import.meta.url).href`) or an absolute path. */
+  readonly module: string;
+  /** The export's name (`"default"` for a default export). */
+  readonly export: string;
+  /** Constructor/factory arguments (structured-clonable; tensors, generators and portable objects allowed). */
+  readonly args?: readonly unknown[];
+}
+
+/** The property under which an object or function says how a worker rebuilds it. */
+export const WORKER_SPEC: unique symbol = Symbol.for("lockstep.data.workerSpec") as never;
+
+/** Something that carries its module reference. */
+export interface Portable {
+  readonly [WORKER_SPEC]?: ModuleRef;
+}
+
+/** A module reference: `moduleRef(import.meta.url, "MyDataset", 1000)`. */
+export function moduleRef(module: string | URL, exportName: string, ...args: unknown[]): ModuleRef {
+  return { module: String(module), export: exportName, ...(args.length ? { args } : {}) };
+}
+
+export function isModuleRef(x: unknown): x is ModuleRef {
+  return (
+    typeof x === "object" &&
+    x !== null &&
+    typeof (x as ModuleRef).module === "string" &&
+    typeof (x as ModuleRef).export === "string" &&
+    ((x as ModuleRef).args === undefined || Array.isArray((x as ModuleRef).args)) &&
+    !("getItem" in x)
+  );
+}
+
+/** Attach a module reference to an object or function (returns it), so worker threads can rebuild it. */
+export function withWorkerSpec<T extends object>(obj: T, ref: ModuleRef): T {
+  Object.defineProperty(obj, WORKER_SPEC, { value: normRef(ref), configurable: true, enumerable: false, writable: true });
+  return obj;
+}
+
+/** The module reference an object carries (or is), if any. */
+export function workerSpecOf(x: unknown): ModuleRef | undefined {
+  if (isModuleRef(x)) return x;
+  if ((typeof x === "object" && x !== null) || typeof x === "function") return (x as Portable)[WORKER_SPEC];
+  return undefined;
+}
+
+const normRef = (r: ModuleRef): ModuleRef => ({ ...r, module: toModuleUrl(r.module) });
+
+function toModuleUrl(m: string): string {
+  if (/^[a-zA-Z][a-zA-Z0-9+.-]*:/.test(m) && !/^[a-zA-Z]:[\\/]/.test(m)) return m; // already a URL
+  if (m.startsWith("/")) return `file://${m}`;
+  return m; // a bare package specifier
+}
+
+/**
+ * Import a module reference here (in the calling thread) and attach the reference to the result,
+ * so a DataLoader with `numWorkers > 0` can rebuild it in each worker:
+ *   `const ds = await fromModule<MyDataset>({ module: import.meta.url, export: "MyDataset", args: [1000] })`.
+ */
+export async function fromModule<T = unknown>(ref: ModuleRef): Promise<T> {
+  const r = normRef(ref);
+  const v = await resolveRef(r, "dataset");
+  if ((typeof v === "object" && v !== null) || typeof v === "function") {
+    if (!(v as Portable)[WORKER_SPEC]) withWorkerSpec(v as object, r);
+  }
+  return v as T;
+}
+
+// ---------------------------------------------------------------- encoding for the trip
+
+const K_TENSOR = "__lockstep_tensor__";
+const K_REF = "__lockstep_ref__";
+const K_GEN = "__lockstep_generator__";
+const K_MAP = "__lockstep_map__";
+const K_UNDEF = "__lockstep_undefined__";
+
+/** Raised when a value cannot be rebuilt in a worker; `path` says where in the value it sits. */
+export class NotPortableError extends ValueError {
+  constructor(
+    op: string,
+    readonly path: string,
+    what: string,
+  ) {
+    super(
+      op,
+      `${what} at ${path} cannot be sent to a worker thread (worker threads cannot receive closures or class ` +
+        "instances). Give it a module reference: export it from a module and pass " +
+        '`await fromModule({ module: import.meta.url, export: "Name", args: [...] })` (or attach one with ' +
+        "`withWorkerSpec(obj, { module, export, args })`); see DataLoader's numWorkers documentation.",
+    );
+  }
+}
+
+const isPlainObject = (x: object): boolean => {
+  const p = Object.getPrototypeOf(x);
+  return p === Object.prototype || p === null;
+};
+
+const describe = (x: unknown): string => {
+  if (typeof x === "function") return `the function ${x.name ? `'${x.name}'` : "(anonymous)"}`;
+  const c = (x as object)?.constructor?.name;
+  return c ? `a ${c} object` : "an object";
+};
+
+/**
+ * Encode a value for a worker's constructor arguments: tensors are copied, generators become their
+ * state, portable objects become nested references. Throws NotPortableError otherwise.
+ */
+export function encodeSpec(x: unknown, op: string, path = "value"): unknown {
+  if (x === undefined) return { [K_UNDEF]: 1 };
+  if (x === null || typeof x !== "object") {
+    if (typeof x === "function") {
+      const s = (x as Portable)[WORKER_SPEC];
+      if (s) return encodeRef(s, op, path);
+      throw new NotPortableError(op, path, describe(x));
+    }
+    if (typeof x === "symbol") throw new NotPortableError(op, path, "a symbol");
+    return x;
+  }
+  if (x instanceof Tensor) return encodeTensorCopy(x);
+  if (ArrayBuffer.isView(x) || x instanceof ArrayBuffer || x instanceof Date || x instanceof RegExp) return x;
+  const own = (x as Portable)[WORKER_SPEC];
+  if (own) return encodeRef(own, op, path);
+  if (isModuleRef(x)) return encodeRef(x, op, path);
+  if (isGeneratorLike(x)) {
+    if (typeof x.getState !== "function") throw new NotPortableError(op, path, "a generator without getState()");
+    return { [K_GEN]: encodeSpec(x.getState(), op, `${path}.getState()`) };
+  }
+  if (Array.isArray(x)) return x.map((v, i) => encodeSpec(v, op, `${path}[${i}]`));
+  if (x instanceof Map)
+    return {
+      [K_MAP]: [...x].map(([k, v], i) => [encodeSpec(k, op, `${path}.key${i}`), encodeSpec(v, op, `${path}.get(${String(k)})`)]),
+    };
+  if (isPlainObject(x)) {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(x)) out[k] = encodeSpec(v, op, `${path}.${k}`);
+    return out;
+  }
+  throw new NotPortableError(op, path, describe(x));
+}
+
+function encodeRef(r: ModuleRef, op: string, path: string): unknown {
+  return {
+    [K_REF]: {
+      module: toModuleUrl(r.module),
+      export: r.export,
+      args: r.args === undefined ? undefined : r.args.map((a, i) => encodeSpec(a, op, `${path} (${r.export} argument ${i})`)),
+    },
+  };
+}
+
+interface GeneratorShape {
+  manualSeed(s: number | bigint): unknown;
+  initialSeed(): unknown;
+  getState?(): unknown;
+  setState?(s: unknown): unknown;
+}
+const isGeneratorLike = (x: object): x is GeneratorShape =>
+  typeof (x as GeneratorShape).manualSeed === "function" && typeof (x as GeneratorShape).initialSeed === "function";
+
+/** Hook for rebuilding a generator from its state (set by the worker, which can reach torch.Generator). */
+let makeGenerator: ((state: unknown) => unknown) | null = null;
+/** @internal */
+export const _setGeneratorFactory = (f: (state: unknown) => unknown): void => {
+  makeGenerator = f;
+};
+
+/**
+ * Decode constructor arguments in a worker (imports nested references). `role` applies to a
+ * reference at the top level ("dataset": a function export without args is called as a factory).
+ */
+export async function decodeSpec(x: unknown, role: "dataset" | "function" | "nested" = "nested"): Promise<unknown> {
+  if (x === null || typeof x !== "object") return x;
+  if (ArrayBuffer.isView(x) || x instanceof ArrayBuffer || x instanceof Date || x instanceof RegExp) return x;
+  if (Array.isArray(x)) {
+    const out: unknown[] = [];
+    for (const v of x) out.push(await decodeSpec(v));
+    return out;
+  }
+  const o = x as Record<string, unknown>;
+  if (K_UNDEF in o) return undefined;
+  if (K_TENSOR in o) return decodeTensor(o[K_TENSOR] as EncodedTensor);
+  if (K_REF in o) {
+    const r = o[K_REF] as { module: string; export: string; args?: unknown[] };
+    const args = r.args === undefined ? undefined : ((await decodeSpec(r.args)) as unknown[]);
+    return resolveRef({ module: r.module, export: r.export, args }, role, true);
+  }
+  if (K_GEN in o) {
+    if (!makeGenerator) throw new ValueError("DataLoader worker", "cannot rebuild a generator: torch.Generator is not available");
+    return makeGenerator(await decodeSpec(o[K_GEN]));
+  }
+  if (K_MAP in o) {
+    const m = new Map();
+    for (const [k, v] of o[K_MAP] as [unknown, unknown][]) m.set(await decodeSpec(k), await decodeSpec(v));
+    return m;
+  }
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(o)) out[k] = await decodeSpec(v);
+  return out;
+}
+
+const isClass = (f: unknown): boolean => typeof f === "function" && /^class[\s{]/.test(Function.prototype.toString.call(f));
+
+/**
+ * Import and build a module reference (args already decoded). role "dataset": a function export
+ * without args is called as a factory; "function": it is taken as it is.
+ */
+export async function resolveRef(r: ModuleRef, role: "dataset" | "function" | "nested", attach = false): Promise<unknown> {
+  let mod: Record<string, unknown>;
+  try {
+    mod = (await import(r.module)) as Record<string, unknown>;
+  } catch (e) {
+    const err = new ValueError("DataLoader", `could not import module '${r.module}': ${(e as Error)?.message ?? e}`);
+    (err as Error & { cause?: unknown }).cause = e;
+    throw err;
+  }
+  if (!(r.export in mod))
+    throw new ValueError(
+      "DataLoader",
+      `module '${r.module}' has no export '${r.export}' (exports: ${Object.keys(mod).join(", ") || "none"})`,
+    );
+  const x = mod[r.export];
+  const args = (r.args ?? []) as unknown[];
+  let v: unknown;
+  if (isClass(x)) v = new (x as new (...a: unknown[]) => unknown)(...args);
+  else if (typeof x === "function" && (r.args !== undefined || role === "dataset"))
+    v = await (x as (...a: unknown[]) => unknown)(...args);
+  else v = x;
+  if (attach && ((typeof v === "object" && v !== null) || typeof v === "function") && !(v as Portable)[WORKER_SPEC])
+    withWorkerSpec(v as object, r);
+  return v;
+}
+
+// ---------------------------------------------------------------- tensors across threads
+
+interface EncodedTensor {
+  dtype: DType;
+  shape: number[];
+  data: TypedArray;
+}
+
+function hostData(t: Tensor): TypedArray {
+  if (!t._storage.backend.readSync)
+    throw new DTypeError("DataLoader", `cannot send a tensor on device '${t.device}' between threads; use CPU tensors`);
+  return t.dataSync();
+}
+
+function encodeTensorCopy(t: Tensor): unknown {
+  return { [K_TENSOR]: { dtype: t.dtype, shape: [...t.shape], data: hostData(t) } satisfies EncodedTensor };
+}
+
+function decodeTensor(e: EncodedTensor): Tensor {
+  return fromBuffer(e.data, { shape: e.shape, dtype: e.dtype });
+}
+
+/** Tensors made by defaultCollate: nobody else holds them, so their buffers can be moved, not copied. */
+export const freshTensors = new WeakSet<Tensor>();
+
+/**
+ * Encode a batch for postMessage. Tensor data goes in the transfer list: a fresh collated tensor's
+ * own buffer is moved (the worker's handle is disposed), any other tensor's data is copied once.
+ */
+export function encodePayload(x: unknown, transfer: ArrayBuffer[], seen = new Set<unknown>()): unknown {
+  if (x === undefined) return { [K_UNDEF]: 1 };
+  if (x === null || typeof x !== "object") {
+    if (typeof x === "function") throw new NotPortableError("DataLoader worker", "batch", describe(x));
+    return x;
+  }
+  if (x instanceof Tensor) {
+    let data: TypedArray;
+    const buf = x._storage.buf as TypedArray;
+    const whole =
+      freshTensors.has(x) &&
+      x._storage.refs === 1 &&
+      ArrayBuffer.isView(buf) &&
+      x.isContiguous() &&
+      x.offset === 0 &&
+      buf.length === x.numel() &&
+      buf.byteOffset === 0 &&
+      buf.buffer.byteLength === buf.byteLength &&
+      !(buf.buffer instanceof SharedArrayBuffer);
+    if (whole) {
+      data = buf;
+      x.dispose();
+    } else data = hostData(x);
+    if (!(data.buffer instanceof SharedArrayBuffer) && !transfer.includes(data.buffer as ArrayBuffer))
+      transfer.push(data.buffer as ArrayBuffer);
+    return { [K_TENSOR]: { dtype: x.dtype, shape: [...x.shape], data } satisfies EncodedTensor };
+  }
+  if (seen.has(x)) return x;
+  if (ArrayBuffer.isView(x) || x instanceof ArrayBuffer || x instanceof Date || x instanceof RegExp) return x;
+  seen.add(x);
+  if (Array.isArray(x)) return x.map((v) => encodePayload(v, transfer, seen));
+  if (x instanceof Map)
+    return { [K_MAP]: [...x].map(([k, v]) => [encodePayload(k, transfer, seen), encodePayload(v, transfer, seen)]) };
+  if (isPlainObject(x)) {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(x)) out[k] = encodePayload(v, transfer, seen);
+    return out;
+  }
+  return x; // other objects: structured clone (loses its prototype, as a plain copy)
+}
+
+/** Inverse of encodePayload, in the main thread (synchronous: batches contain no references). */
+export function decodePayload(x: unknown): unknown {
+  if (x === null || typeof x !== "object") return x;
+  if (ArrayBuffer.isView(x) || x instanceof ArrayBuffer || x instanceof Date || x instanceof RegExp) return x;
+  if (Array.isArray(x)) return x.map(decodePayload);
+  const o = x as Record<string, unknown>;
+  if (K_UNDEF in o) return undefined;
+  if (K_TENSOR in o) return decodeTensor(o[K_TENSOR] as EncodedTensor);
+  if (K_MAP in o) return new Map((o[K_MAP] as [unknown, unknown][]).map(([k, v]) => [decodePayload(k), decodePayload(v)]));
+  if (!isPlainObject(o)) return o;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(o)) out[k] = decodePayload(v);
+  return out;
+}
