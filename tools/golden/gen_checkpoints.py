@@ -191,8 +191,11 @@ def main():
         files[name] = {"top": top, "value": enc(value), "shared": shared_storages(value)}
 
     def saved(name, obj):
+        return saved_with(name, obj)
+
+    def saved_with(name, obj, **kw):
         path = os.path.join(args.out, name)
-        torch.save(obj, path)
+        torch.save(obj, path, **kw)
         with open(path, "rb") as f:
             return f.read()
 
@@ -204,6 +207,8 @@ def main():
     put("views.pt", saved("views.pt", v), v, top="views")
     pv = python_values()
     put("values.pt", saved("values.pt", pv), pv, top="values")
+    p4 = collections.OrderedDict([("w", torch.tensor([[1.5, -2.0]])), ("n", 2**40), ("s", "x" * 300)])
+    put("protocol4.pt", saved_with("protocol4.pt", p4, pickle_protocol=4), p4, top="protocol4")
     fo = {"weight": torch.tensor([[1.0, 2.0], [3.0, 4.0]]), "step": 3}
     put("file_object.pt", save_to_file_object(fo), fo, top="archive")
 

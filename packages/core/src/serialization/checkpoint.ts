@@ -382,13 +382,16 @@ async function loadSafetensors(bytes: Uint8Array, file: string, device: string):
     return device === "cpu" ? wrapStorageArray(arr, a.shape, a.dtype) : fromStorageArray(arr, a.shape, a.dtype, device);
   };
 
-  if (!metadata || metadata[K_STRUCTURE] === undefined) {
+  // Any "lockstep.*" key makes it a lockstep checkpoint, so a corrupted key cannot turn one into a
+  // plain (unchecked) safetensors file.
+  if (!metadata || !Object.keys(metadata).some((k) => k.startsWith("lockstep"))) {
     // A plain safetensors file: its tensors by name.
     const out = {};
     for (const e of entries)
       Object.defineProperty(out, e.name, { value: tensorOf(e.name), enumerable: true, writable: true, configurable: true });
     return out;
   }
+  if (metadata[K_VERSION] === undefined) fail("the format version is missing from the header (corrupt)");
   if (metadata[K_VERSION] !== FORMAT_VERSION)
     fail(
       `lockstep checkpoint format version ${JSON.stringify(metadata[K_VERSION])} is not supported (this reader: ${FORMAT_VERSION})`,
@@ -401,6 +404,7 @@ async function loadSafetensors(bytes: Uint8Array, file: string, device: string):
   const gotHeader = await sha256(canonicalHeader(metadata, entries));
   if (gotHeader !== headerSha)
     fail(`the header fails its SHA-256 check (stored ${headerSha}, computed ${gotHeader}): the file is corrupt`);
+  if (metadata[K_STRUCTURE] === undefined) fail("the object structure record is missing from the header (corrupt)");
   let structure: unknown;
   try {
     structure = JSON.parse(metadata[K_STRUCTURE] as string);

@@ -131,7 +131,9 @@ export class ZipArchive {
       if (local + 30 > len || u32(local) !== 0x04034b50)
         this.fail(`entry '${name}': local header missing at offset ${local} (truncated or corrupt)`);
       const dataOffset = local + 30 + u16(local + 26) + u16(local + 28);
-      if (u16(local + 26) !== nameLen || dec.decode(b.subarray(local + 30, local + 30 + nameLen)) !== name)
+      const cdName = b.subarray(p + 46, p + 46 + nameLen);
+      const localName = b.subarray(local + 30, Math.min(len, local + 30 + nameLen));
+      if (u16(local + 26) !== nameLen || localName.length !== nameLen || localName.some((c, k) => c !== cdName[k]))
         this.fail(`entry '${name}': local header names a different file (corrupt)`);
       if (dataOffset + size > len)
         this.fail(
