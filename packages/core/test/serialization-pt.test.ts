@@ -296,3 +296,205 @@ describe("corrupt and truncated .pt files", () => {
     expect(refused).toBeGreaterThan(orig.length / 2);
   });
 });
+
+// ---- hand-made archives for the error paths PyTorch never writes ----
+
+import { crc32 } from "../src/serialization/index.js";
+
+/** A zip with stored entries (what torch.save writes, minus the alignment padding). */
+function zip(files: [string, Uint8Array][], opts: { method?: number } = {}): Uint8Array {
+  const te = new TextEncoder();
+  const parts: number[] = [];
+  const central: number[] = [];
+  const u16 = (n: number) => [n & 0xff, (n >> 8) & 0xff];
+  const u32 = (n: number) => [n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff, n >>> 24];
+  for (const [name, data] of files) {
+    const nb = [...te.encode(name)];
+    const off = parts.length;
+    const crc = crc32(data);
+    const common = [
+      ...u16(20),
+      ...u16(0),
+      ...u16(opts.method ?? 0),
+      ...u16(0),
+      ...u16(0),
+      ...u32(crc),
+      ...u32(data.length),
+      ...u32(data.length),
+      ...u16(nb.length),
+      ...u16(0),
+    ];
+    parts.push(...u32(0x04034b50), ...common, ...nb);
+    for (const x of data) parts.push(x);
+    central.push(...u32(0x02014b50), ...u16(20), ...common, ...u16(0), ...u16(0), ...u16(0), ...u32(0), ...u32(off), ...nb);
+  }
+  const cdOff = parts.length;
+  return new Uint8Array([
+    ...parts.values(),
+    ...central,
+    ...u32(0x06054b50),
+    ...u16(0),
+    ...u16(0),
+    ...u16(files.length),
+    ...u16(files.length),
+    ...u32(central.length),
+    ...u32(cdOff),
+    ...u16(0),
+  ]);
+}
+
+const te = new TextEncoder();
+const uni = (s: string): number[] => [0x8c, s.length, ...te.encode(s)];
+const glob = (m: string, n: string): number[] => [0x63, ...te.encode(`${m}\n${n}\n`)];
+/** data.pkl of one tensor: _rebuild_tensor_v2(('storage', <cls>, '0', 'cpu', numel), offset, size, stride, False, OrderedDict()). */
+function tensorPickle(cls: string, numel: number, offset: number, size: number[], stride: number[]): Uint8Array {
+  return new Uint8Array([
+    0x80,
+    0x02,
+    ...glob("torch._utils", "_rebuild_tensor_v2"),
+    0x28,
+    0x28,
+    ...uni("storage"),
+    ...glob("torch", cls),
+    ...uni("0"),
+    ...uni("cpu"),
+    0x4b,
+    numel,
+    0x74,
+    0x51,
+    0x4b,
+    offset,
+    0x28,
+    ...size.flatMap((s) => [0x4b, s]),
+    0x74,
+    0x28,
+    ...stride.flatMap((s) => [0x4b, s]),
+    0x74,
+    0x89,
+    ...glob("collections", "OrderedDict"),
+    0x29,
+    0x52,
+    0x74,
+    0x52,
+    0x2e,
+  ]);
+}
+const f32 = (xs: number[]): Uint8Array => new Uint8Array(new Float32Array(xs).buffer);
+const V3 = te.encode("3\n");
+
+describe("hand-made .pt archives", () => {
+  it("the helper makes archives the reader accepts", async () => {
+    const t = await load(
+      zip([
+        ["m/data.pkl", tensorPickle("FloatStorage", 4, 1, [2], [2])],
+        ["m/data/0", f32([0, 1, 2, 3])],
+        ["m/version", V3],
+      ]),
+    );
+    expect([...t.strides]).toEqual([2]);
+    expect(await t.tolist()).toEqual([1, 3]);
+  });
+
+  const cases: [string, () => Uint8Array, RegExp][] = [
+    ["no data.pkl", () => zip([["m/version", V3]]), /no '<folder>\/data.pkl' record/],
+    [
+      "compressed entry",
+      () => zip([["m/data.pkl", new Uint8Array([0x80, 0x02, 0x4e, 0x2e])]], { method: 8 }),
+      /is compressed \(method 8\)/,
+    ],
+    [
+      "missing storage record",
+      () => zip([["m/data.pkl", tensorPickle("FloatStorage", 4, 0, [4], [1])]]),
+      /record 'm\/data\/0' is missing/,
+    ],
+    [
+      "storage record of the wrong size",
+      () =>
+        zip([
+          ["m/data.pkl", tensorPickle("FloatStorage", 4, 0, [4], [1])],
+          ["m/data/0", f32([1, 2, 3])],
+        ]),
+      /has 12 bytes, but 4 float32 elements need 16/,
+    ],
+    [
+      "tensor reaching past its storage",
+      () =>
+        zip([
+          ["m/data.pkl", tensorPickle("FloatStorage", 4, 1, [2], [3])],
+          ["m/data/0", f32([1, 2, 3, 4])],
+        ]),
+      /reaches element 4 of storage '0', which has 4/,
+    ],
+    [
+      "bool that is not 0 or 1",
+      () =>
+        zip([
+          ["m/data.pkl", tensorPickle("BoolStorage", 2, 0, [2], [1])],
+          ["m/data/0", new Uint8Array([1, 2])],
+        ]),
+      /holds a bool that is neither 0 nor 1/,
+    ],
+    [
+      "big-endian archive",
+      () =>
+        zip([
+          ["m/data.pkl", new Uint8Array([0x80, 0x02, 0x4e, 0x2e])],
+          ["m/byteorder", te.encode("big")],
+        ]),
+      /byte order 'big'/,
+    ],
+    [
+      "ShortStorage",
+      () =>
+        zip([
+          ["m/data.pkl", tensorPickle("ShortStorage", 1, 0, [1], [1])],
+          ["m/data/0", new Uint8Array(2)],
+        ]),
+      /torch\.ShortStorage \(int16\), which is not a lockstep dtype/,
+    ],
+    [
+      "a bare storage as a value",
+      () =>
+        zip([
+          [
+            "m/data.pkl",
+            new Uint8Array([
+              0x80,
+              0x02,
+              0x28,
+              ...uni("storage"),
+              ...glob("torch", "FloatStorage"),
+              ...uni("0"),
+              ...uni("cpu"),
+              0x4b,
+              1,
+              0x74,
+              0x51,
+              0x2e,
+            ]),
+          ],
+          ["m/data/0", f32([1])],
+        ]),
+      /a bare storage \('0'\) is not supported/,
+    ],
+    [
+      "a global as a value",
+      () => zip([["m/data.pkl", new Uint8Array([0x80, 0x02, ...glob("collections", "OrderedDict"), 0x2e])]]),
+      /the global 'collections.OrderedDict' is not a value/,
+    ],
+    [
+      "lists nested 200,000 deep",
+      () =>
+        zip([
+          ["m/data.pkl", new Uint8Array([0x80, 0x02].concat(new Array(200000).fill(0x5d), new Array(199999).fill(0x61), [0x2e]))],
+        ]),
+      /data.pkl could not be converted/,
+    ],
+  ];
+  for (const [what, make, re] of cases)
+    it(`${what}: CheckpointError`, async () => {
+      const err = await load(make()).catch((e) => e);
+      expect(err).toBeInstanceOf(CheckpointError);
+      expect(err.message).toMatch(re);
+    });
+});

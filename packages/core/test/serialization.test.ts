@@ -617,3 +617,52 @@ describe("restricted unpickler", () => {
     for (const [bytes, re] of cases) expect(() => run(bytes), String(re)).toThrow(re);
   });
 });
+
+describe("crafted files (valid checksums, hostile content)", () => {
+  /** Re-checksum a lockstep file whose structure record was replaced. */
+  async function withStructure(structure: string): Promise<Uint8Array> {
+    const { entries, metadata } = decodeSafetensors(await toBytes({ w: torch.ones([1]) }), "x");
+    const md = { ...metadata!, "lockstep.structure": structure };
+    const tensors = entries.map((e) => ({
+      name: e.name,
+      dtype: e.dtype,
+      shape: e.shape,
+      bytes: new Uint8Array([0, 0, 128, 63]),
+    }));
+    const draft = decodeSafetensors(encodeSafetensors(tensors, md), "x");
+    const hex = async (b: Uint8Array | string) =>
+      Array.from(
+        new Uint8Array(await crypto.subtle.digest("SHA-256", typeof b === "string" ? new TextEncoder().encode(b) : b)),
+        (x) => x.toString(16).padStart(2, "0"),
+      ).join("");
+    md["lockstep.sha256"] = await hex(draft.data);
+    const meta = Object.entries(md)
+      .filter(([k]) => k !== "lockstep.sha256" && k !== "lockstep.header_sha256")
+      .sort(([a], [b]) => (a < b ? -1 : 1));
+    md["lockstep.header_sha256"] = await hex(
+      JSON.stringify([meta, draft.entries.map((e) => [e.name, e.dtype, e.shape, e.offsets])]),
+    );
+    return encodeSafetensors(tensors, md);
+  }
+
+  it("a well-formed crafted structure loads (the checksum helper above is right)", async () => {
+    const v = await load(await withStructure('{"$o":[["w",{"$t":"w"}],["x",1]]}'));
+    expect(v.x).toBe(1);
+    expect(await v.w.tolist()).toEqual([1]);
+  });
+
+  it("malformed structure records raise CheckpointError", async () => {
+    for (const s of [
+      '{"$o":5}',
+      '{"$big":"abc"}',
+      '{"$t":"missing"}',
+      '{"$what":1}',
+      '{"$n":"nope"}',
+      "[".repeat(20000) + "]".repeat(20000),
+      "not json",
+    ]) {
+      const err = await load(await withStructure(s)).catch((e) => e);
+      expect(err, s.slice(0, 20)).toBeInstanceOf(CheckpointError);
+    }
+  });
+});

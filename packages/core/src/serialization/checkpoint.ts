@@ -428,7 +428,12 @@ async function loadSafetensors(bytes: Uint8Array, file: string, device: string):
       if (!spec || spec.dtype !== a.dtype) return fail(`array '${e.name}' cannot be a ${type}`);
       return spec.make(a.buf.slice(0));
     });
-  return decodeStructure(structure, tensors, typed, fail);
+  try {
+    return decodeStructure(structure, tensors, typed, fail);
+  } catch (e) {
+    if (e instanceof CheckpointError) throw e;
+    return fail(`the object structure record is malformed (${(e as Error).message})`);
+  }
 }
 
 /**

@@ -210,10 +210,15 @@ export function loadPt(bytes: Uint8Array, file: string, opts: PtLoadOptions = {}
 
   const raw = unpickle(zip.read(pkl), { file, op, findGlobal, persistentLoad });
   // Storages no tensor used are dropped; globals and storages are not values a state dict may hold.
-  return toJS(raw, (x) => {
-    if (x instanceof Tensor || x instanceof Uint8Array) return x;
-    if (x instanceof StorageRef) return fail(`a bare storage ('${x.key}') is not supported; save tensors instead`);
-    if (x instanceof PyGlobal) return fail(`the global '${x.module}.${x.name}' is not a value lockstep can return`);
-    return fail(`unexpected value of type ${(x as object).constructor?.name}`);
-  });
+  try {
+    return toJS(raw, (x) => {
+      if (x instanceof Tensor || x instanceof Uint8Array) return x;
+      if (x instanceof StorageRef) return fail(`a bare storage ('${x.key}') is not supported; save tensors instead`);
+      if (x instanceof PyGlobal) return fail(`the global '${x.module}.${x.name}' is not a value lockstep can return`);
+      return fail(`unexpected value of type ${(x as object).constructor?.name}`);
+    });
+  } catch (e) {
+    if (e instanceof CheckpointError) throw e;
+    return fail(`data.pkl could not be converted (${(e as Error).message})`);
+  }
 }
