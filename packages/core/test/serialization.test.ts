@@ -622,7 +622,7 @@ describe("crafted files (valid checksums, hostile content)", () => {
   /** Re-checksum a lockstep file whose structure record was replaced. */
   async function withStructure(structure: string): Promise<Uint8Array> {
     const { entries, metadata } = decodeSafetensors(await toBytes({ w: torch.ones([1]) }), "x");
-    const md = { ...metadata!, "lockstep.structure": structure };
+    const md: Record<string, string> = { ...metadata!, "lockstep.structure": structure };
     const tensors = entries.map((e) => ({
       name: e.name,
       dtype: e.dtype,
