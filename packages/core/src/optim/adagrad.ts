@@ -1,0 +1,82 @@
+// torch.optim.Adagrad — PyTorch 1.13's single-tensor implementation (`_single_tensor_adagrad`,
+// dense gradients). State is created at construction, as in PyTorch.
+
+import { ValueError } from "../errors.js";
+import { keep } from "../memory.js";
+import { full, fullLike } from "../ops/creation.js";
+import { add, neg, sqrt } from "../ops/elementwise.js";
+import type { Tensor } from "../tensor.js";
+import { addcdiv_, addcmul_ } from "./kernels.js";
+import { Optimizer, type ParamGroup, type Params } from "./optimizer.js";
+
+export interface AdagradOptions {
+  lr?: number;
+  lrDecay?: number;
+  weightDecay?: number;
+  initialAccumulatorValue?: number;
+  eps?: number;
+  /** Accepted for PyTorch parity; lockstep always runs the single-tensor (for-loop) implementation. */
+  foreach?: boolean | null;
+  maximize?: boolean;
+}
+
+export class Adagrad extends Optimizer {
+  constructor(params: Params, opts: AdagradOptions = {}) {
+    const lr = opts.lr ?? 1e-2;
+    const lrDecay = opts.lrDecay ?? 0;
+    const weightDecay = opts.weightDecay ?? 0;
+    const initialAccumulatorValue = opts.initialAccumulatorValue ?? 0;
+    const eps = opts.eps ?? 1e-10;
+    if (!(0.0 <= lr)) throw new ValueError("Adagrad", `Invalid learning rate: ${lr}`);
+    if (!(0.0 <= lrDecay)) throw new ValueError("Adagrad", `Invalid lr_decay value: ${lrDecay}`);
+    if (!(0.0 <= weightDecay)) throw new ValueError("Adagrad", `Invalid weight_decay value: ${weightDecay}`);
+    if (!(0.0 <= initialAccumulatorValue))
+      throw new ValueError("Adagrad", `Invalid initial_accumulator_value value: ${initialAccumulatorValue}`);
+    if (!(0.0 <= eps)) throw new ValueError("Adagrad", `Invalid epsilon value: ${eps}`);
+    super(params, {
+      lr,
+      lrDecay,
+      eps,
+      weightDecay,
+      initialAccumulatorValue,
+      foreach: opts.foreach ?? null,
+      maximize: opts.maximize ?? false,
+    });
+    for (const group of this.paramGroups)
+      for (const p of group.params) {
+        const state = this._stateOf(p);
+        state.step = keep(full([], 0, { dtype: "float32" }));
+        state.sum = keep(fullLike(p, group.initialAccumulatorValue as number));
+      }
+  }
+
+  protected override _setState(): void {
+    super._setState();
+    for (const g of this.paramGroups) {
+      if (!("foreach" in g)) g.foreach = null;
+      g.maximize ??= false;
+    }
+    for (const s of this.state.values()) if (typeof s.step === "number") s.step = keep(full([], s.step, { dtype: "float32" }));
+  }
+
+  protected _updateGroup(group: ParamGroup): void {
+    const lr = group.lr;
+    const weightDecay = group.weightDecay as number;
+    const lrDecay = group.lrDecay as number;
+    const eps = group.eps as number;
+    for (const p of group.params) {
+      if (!p.grad) continue;
+      const state = this._stateOf(p);
+      const stateSum = state.sum as Tensor;
+      const stepT = state.step as Tensor;
+      stepT.add_(1);
+      const step = stepT.itemSync() as number;
+      let grad = group.maximize ? neg(p.grad) : p.grad;
+      if (weightDecay !== 0) grad = add(grad, p, { alpha: weightDecay });
+      const clr = lr / (1 + (step - 1) * lrDecay);
+      addcmul_(stateSum, grad, grad, 1);
+      const std = sqrt(stateSum).add_(eps);
+      addcdiv_(p, grad, std, -clr);
+    }
+  }
+}
