@@ -30,3 +30,18 @@ export const resultTypeOf = (a: T | number | boolean, b: T | number | boolean) =
 export const empty = ops.empty_;
 
 export * as nn from "./nn/index.js";
+
+// torch.utils.data, and the torchvision pieces lockstep ships (datasets.FashionMNIST, transforms)
+import * as data from "./data/index.js";
+export const utils = { data };
+export const datasets = { FashionMNIST: data.FashionMNIST };
+export const transforms = data.transforms;
+
+// checkpoints: torch.save / torch.load (safetensors + structure record; PyTorch .pt reading)
+export { CheckpointError, load, save, UnpicklingError } from "./serialization/index.js";
+export * as serialization from "./serialization/index.js";
+
+// ---- random: torch.Generator, manualSeed/seed/initialSeed, get/setRngState, torch.random
+// (forkRng), defaultGenerator, and the sampling functions (src/random) ----
+export * from "./random/index.js";
+// ---- end random ----
