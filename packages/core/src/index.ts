@@ -31,6 +31,11 @@ export const empty = ops.empty_;
 
 export * as nn from "./nn/index.js";
 
+// ---- random: torch.Generator, manualSeed/seed/initialSeed, get/setRngState, torch.random
+// (forkRng), defaultGenerator, and the sampling functions (src/random) ----
+export * from "./random/index.js";
+// ---- end random ----
+
 // torch.utils.data, and the torchvision pieces lockstep ships (datasets.FashionMNIST, transforms)
 import * as data from "./data/index.js";
 export const utils = { data };
@@ -40,8 +45,3 @@ export const transforms = data.transforms;
 // checkpoints: torch.save / torch.load (safetensors + structure record; PyTorch .pt reading)
 export { CheckpointError, load, save, UnpicklingError } from "./serialization/index.js";
 export * as serialization from "./serialization/index.js";
-
-// ---- random: torch.Generator, manualSeed/seed/initialSeed, get/setRngState, torch.random
-// (forkRng), defaultGenerator, and the sampling functions (src/random) ----
-export * from "./random/index.js";
-// ---- end random ----

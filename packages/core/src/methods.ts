@@ -9,6 +9,8 @@ import * as linalg from "./ops/linalg.js";
 import * as red from "./ops/reduce.js";
 import * as sc from "./ops/shapecopy.js";
 import * as views from "./ops/views.js";
+// random sampling methods (src/random)
+import * as rnd from "./random/sampling.js";
 import { Tensor } from "./tensor.js";
 
 const METHODS = {
@@ -193,6 +195,18 @@ const METHODS = {
   backward: autograd.backward,
   retainGrad: autograd.retainGrad,
   registerHook: autograd.registerHook,
+  // ---- random sampling (src/random/sampling.ts): in-place draws and the sampling methods ----
+  uniform_: rnd.uniform_,
+  normal_: rnd.normal_,
+  random_: rnd.random_,
+  bernoulli_: rnd.bernoulli_,
+  exponential_: rnd.exponential_,
+  cauchy_: rnd.cauchy_,
+  logNormal_: rnd.logNormal_,
+  geometric_: rnd.geometric_,
+  bernoulli: rnd.bernoulli,
+  multinomial: rnd.multinomial,
+  // ---- end random sampling ----
 };
 
 type Bound<F> = F extends (self: Tensor, ...args: infer A) => infer R ? (...args: A) => R : never;
