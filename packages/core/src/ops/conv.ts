@@ -26,6 +26,7 @@
 //   the windows by ones), then divided as PyTorch does: sum / divisor, and sum / kh / kw for the
 //   adaptive pool (whose 1×1 output is PyTorch's mean over H, W). Backward divides the gradient
 //   the same way and adds it to each window element in output order.
+import { autocastActive, autocastOp } from "../amp/autocast.js";
 import { attachGrad, noGrad } from "../autograd/graph.js";
 import { type DType, isFloating } from "../dtype.js";
 import { DTypeError, fmtShape, ShapeError, ValueError } from "../errors.js";
@@ -425,11 +426,13 @@ function convBackward(
 
 /** torch.nn.functional.conv1d: input [B, C_in, L] or [C_in, L], weight [C_out, C_in / groups, kL]. */
 export function conv1d(input: Tensor, weight: Tensor, bias?: Tensor | null, opts: ConvOptions = {}): Tensor {
+  if (autocastActive()) return autocastOp("conv1d", conv1d, input, weight, bias, opts);
   return convolution("conv1d", 1, input, weight, bias ?? null, opts);
 }
 
 /** torch.nn.functional.conv2d: input [B, C_in, H, W] or [C_in, H, W], weight [C_out, C_in / groups, kH, kW]. */
 export function conv2d(input: Tensor, weight: Tensor, bias?: Tensor | null, opts: ConvOptions = {}): Tensor {
+  if (autocastActive()) return autocastOp("conv2d", conv2d, input, weight, bias, opts);
   return convolution("conv2d", 2, input, weight, bias ?? null, opts);
 }
 

@@ -1,4 +1,5 @@
 // Matrix products on the backend's matmul primitive (sequential-k accumulation, backend.ts).
+import { autocastActive, autocastOp } from "../amp/autocast.js";
 import { attachGrad } from "../autograd/graph.js";
 import { kernelFor } from "../determinism.js";
 import { DTypeError, fmtShape, ShapeError, ValueError } from "../errors.js";
@@ -41,6 +42,7 @@ function batchedMatmul(op: string, a: Tensor, b: Tensor): Tensor {
 const mT = (x: Tensor): Tensor => transpose(x, -2, -1);
 
 export function matmul(a: Tensor, b: Tensor): Tensor {
+  if (autocastActive()) return autocastOp("matmul", matmul, a, b);
   if (a.ndim === 0 || b.ndim === 0)
     throw new ShapeError("matmul", `both arguments to matmul need to be at least 1D, but they are ${a.ndim}D and ${b.ndim}D`);
   const a2 = a.ndim === 1 ? unsqueeze(a, 0) : a;
@@ -52,20 +54,24 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
 }
 
 export function mm(a: Tensor, b: Tensor): Tensor {
+  if (autocastActive()) return autocastOp("mm", mm, a, b);
   if (a.ndim !== 2 || b.ndim !== 2) throw new ShapeError("mm", `expected 2-D tensors, got ${a.ndim}-D and ${b.ndim}-D`);
   return batchedMatmul("mm", a, b);
 }
 export function bmm(a: Tensor, b: Tensor): Tensor {
+  if (autocastActive()) return autocastOp("bmm", bmm, a, b);
   if (a.ndim !== 3 || b.ndim !== 3) throw new ShapeError("bmm", `expected 3-D tensors, got ${a.ndim}-D and ${b.ndim}-D`);
   if (a.shape[0] !== b.shape[0]) throw new ShapeError("bmm", `batch sizes differ: ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`);
   return batchedMatmul("bmm", a, b);
 }
 export function mv(a: Tensor, v: Tensor): Tensor {
+  if (autocastActive()) return autocastOp("mv", mv, a, v);
   if (a.ndim !== 2 || v.ndim !== 1)
     throw new ShapeError("mv", `expected a 2-D matrix and a 1-D vector, got ${fmtShape(a.shape)} and ${fmtShape(v.shape)}`);
   return matmul(a, v);
 }
 export function dot(a: Tensor, b: Tensor): Tensor {
+  if (autocastActive()) return autocastOp("dot", dot, a, b);
   if (a.ndim !== 1 || b.ndim !== 1) throw new ShapeError("dot", `1D tensors expected, but got ${a.ndim}D and ${b.ndim}D tensors`);
   if (a.shape[0] !== b.shape[0])
     throw new ShapeError(
@@ -84,6 +90,7 @@ export const ger = outer;
 
 /** trace accumulates in float64 and rounds once, as PyTorch's CPU trace (acc_type double). */
 export function trace(x: Tensor): Tensor {
+  if (autocastActive()) return autocastOp("trace", trace, x);
   if (x.ndim !== 2) throw new ShapeError("trace", `expected a matrix, but got tensor with dim ${x.ndim}`);
   const d = diagonal(x);
   if (x.dtype === "float32" || x.dtype === "float16" || x.dtype === "bfloat16") return sum(d.to("float64")).to(x.dtype);

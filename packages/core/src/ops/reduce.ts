@@ -1,6 +1,7 @@
 // Reductions, scans and softmax. Kernels reduce in the backend's fixed pairwise-tree order
 // (backend.ts); composite ops (mean, var, norm, logsumexp, softmax) are written with other ops.
 
+import { autocastActive, autocastOp } from "../amp/autocast.js";
 import { attachGrad, noGrad } from "../autograd/graph.js";
 import type { ReduceOp } from "../backend.js";
 import { kernelFor } from "../determinism.js";
@@ -106,6 +107,7 @@ export function mean(x: Tensor, dim?: DimArg, keepdim = false, opts: { dtype?: D
 }
 
 export function prod(x: Tensor, dim?: number | null, keepdim = false, opts: { dtype?: DType } = {}): Tensor {
+  if (autocastActive()) return autocastOp("prod", prod, x, dim, keepdim, opts);
   const dims = normDims("prod", dim, x.ndim);
   const outD = opts.dtype ?? sumDtype(x.dtype);
   const y = restoreDims(runReduce("prod", x, dims, { op: "prod", accDtype: opmath(outD), outDtype: outD }), dims, keepdim);
