@@ -462,12 +462,71 @@ def gen_distributions():
     return cases
 
 
+def gen_libm():
+    """glibc's double log/sin/cos/sincos/exp (the functions PyTorch's float64 draws call), on
+    inputs drawn like the random kernels' arguments plus wide ranges. On an x86-64 CPU with FMA,
+    glibc 2.36 runs its *_fma variants; that is recorded per case (the results depend on it)."""
+    import ctypes
+    import ctypes.util
+    import platform
+
+    import numpy as np
+
+    libm = ctypes.CDLL(ctypes.util.find_library("m"))
+    for f in ("log", "sin", "cos", "exp"):
+        getattr(libm, f).restype = ctypes.c_double
+        getattr(libm, f).argtypes = [ctypes.c_double]
+    libm.sincos.argtypes = [ctypes.c_double, ctypes.POINTER(ctypes.c_double), ctypes.POINTER(ctypes.c_double)]
+    gnu_get_libc_version = ctypes.CDLL(None).gnu_get_libc_version
+    gnu_get_libc_version.restype = ctypes.c_char_p
+    glibc = gnu_get_libc_version().decode()
+    flags = open("/proc/cpuinfo").read().split("flags")[1].split("\n")[0].split() if platform.system() == "Linux" else []
+    variant = "fma" if "fma" in flags and "avx2" in flags else "sse2"
+    rng = np.random.default_rng(20240611)
+    N = 1500
+
+    def u53(n):
+        return rng.integers(0, 2**53, n, dtype=np.int64).astype(np.float64) * 2.0**-53
+
+    def hexs(a):
+        return np.asarray(a, dtype=np.float64).astype(">f8").tobytes().hex()
+
+    inputs = {
+        "log": np.concatenate([1 - u53(N), u53(N), 1 - u53(N) * 2.0**-4, 1 + (u53(N) - 0.5) * 0.2,
+                               np.exp(rng.uniform(-700, 700, N)), [1.0, 0.5, 2.0, 1e-310, 5e-324, 0.9375, 1.064697265625]]),
+        "sincos": np.concatenate([2 * np.pi * u53(N), rng.uniform(-10, 10, N), rng.uniform(0.8, 2.5, N),
+                                  rng.uniform(-1e6, 1e6, N), rng.uniform(-0.2, 0.2, N), [0.0, 1e-9, np.pi, 2 * np.pi]]),
+        "exp": np.concatenate([rng.normal(0, 1, N), rng.uniform(-745, 709, N), rng.normal(0, 3, N),
+                               rng.uniform(-746, -700, N), [0.0, 1e-300, -1e-300, 709.7, -745.1]]),
+    }
+    cases = []
+    for fn, x in inputs.items():
+        x = np.asarray(x, dtype=np.float64)
+        if fn == "sincos":
+            s, c = ctypes.c_double(), ctypes.c_double()
+            ys, yc, y1, y2 = [], [], [], []
+            for v in x:
+                libm.sincos(float(v), ctypes.byref(s), ctypes.byref(c))
+                ys.append(s.value)
+                yc.append(c.value)
+                y1.append(libm.sin(float(v)))
+                y2.append(libm.cos(float(v)))
+            cases.append({"id": "libm/sincos", "fn": "sincos", "glibc": glibc, "variant": variant, "x": hexs(x),
+                          "sin": hexs(ys), "cos": hexs(yc), "sin_alone": hexs(y1), "cos_alone": hexs(y2)})
+        else:
+            f = getattr(libm, fn)
+            cases.append({"id": "libm/" + fn, "fn": fn, "glibc": glibc, "variant": variant, "x": hexs(x),
+                          "y": hexs([f(float(v)) for v in x])})
+    return cases
+
+
 GROUPS = {
     "generators": gen_generators,
     "uniform": gen_uniform,
     "normal": gen_normal,
     "integers": gen_integers,
     "distributions": gen_distributions,
+    "libm": gen_libm,
 }
 
 
@@ -481,7 +540,7 @@ def main():
     for name, fn in GROUPS.items():
         if a.only and name not in a.only:
             continue
-        cases = [c.json() for c in fn()]
+        cases = [c if isinstance(c, dict) else c.json() for c in fn()]
         ids = [c["id"] for c in cases]
         assert len(ids) == len(set(ids)), "duplicate ids in %s" % name
         write_cases(os.path.join(a.out, name + ".json"), "tools/golden/gen_random.py", cases)
