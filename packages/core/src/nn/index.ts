@@ -1,5 +1,17 @@
 // torch.nn
 export { ModuleDict, ModuleList, ParameterList, Sequential } from "./containers.js";
 export * as functional from "./functional.js";
+// layers, nn.init (nn/layers, nn/init.ts)
+export * as init from "./init.js";
+export * from "./layers/activation.js";
+export * from "./layers/attention.js";
+export * from "./layers/conv.js";
+export * from "./layers/dropout.js";
+export * from "./layers/embedding.js";
+export * from "./layers/linear.js";
+export * from "./layers/normalization.js";
+export * from "./layers/pooling.js";
+export * from "./layers/rnn.js";
+export { deepcopy } from "./layers/util.js";
 export { type ForwardHook, type ForwardPreHook, type HookHandle, type LoadResult, Module, type StateDict } from "./module.js";
 export { isParameter, Parameter } from "./parameter.js";

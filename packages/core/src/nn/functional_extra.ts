@@ -1,0 +1,927 @@
+// torch.nn.functional ops that the layers need and core does not have: linear, bilinear, the
+// normalisations, embedding, dropout, leaky_relu/elu/hardtanh/logsigmoid, pad, conv_transpose,
+// scaled-dot-product and multi-head attention. Everything is written with core ops (IR kernels,
+// matmul, index ops), so it runs on every backend and its gradients come from composition or
+// from a backward written in differentiable ops.
+//
+// Numerics against PyTorch 1.13 (Debian, reference BLAS, AVX2), where the structure allows it:
+// - linear: Debian's PyTorch multiplies with the reference BLAS, whose sgemm sums each output
+//   element sequentially over k from 0, products and sums rounded, no FMA — the same order as
+//   lockstep's matmul — and adds the bias after the sum (addmm with a transposed weight takes the
+//   "C := alpha·Aᵀ·B + beta·C" loop). The bias gradient is a column sum, sequential over the rows
+//   as PyTorch's outer-dimension sum for small batches.
+// - batch_norm: the statistics are PyTorch's batch_norm_cpu_collect_stats — per channel a
+//   sequential float64 sum of x, mean rounded to float32, then a sequential float64 sum of the
+//   float32 squares (x − mean)² — done here as float64 matmuls by a ones vector (sequential from 0,
+//   like the C loop), and the running-stat update in PyTorch's mix of float32 and float64.
+// - the pointwise activations are PyTorch's kernels' formulas (leaky_relu, elu, hardtanh and their
+//   backward formulas), elementwise IR.
+import { attachGrad, noGrad } from "../autograd/graph.js";
+import { type DType, isFloating } from "../dtype.js";
+import { DTypeError, fmtShape, ShapeError, ValueError } from "../errors.js";
+import { bin, type Exp, konst, select, un } from "../ir.js";
+import { conv1d, conv2d, type SpatialSize } from "../ops/conv.js";
+import { to } from "../ops/convert.js";
+import { elementwise, opmath } from "../ops/core.js";
+import { full, ones, tensor, zeros, zerosLike } from "../ops/creation.js";
+import {
+  abs,
+  add,
+  div,
+  exp,
+  log1p,
+  logicalOr,
+  maskedFill,
+  minimum,
+  mul,
+  ne,
+  neg,
+  rsqrt,
+  sqrt,
+  sub,
+  where,
+} from "../ops/elementwise.js";
+import { indexAdd, indexSelect } from "../ops/indexing.js";
+import { matmul } from "../ops/linalg.js";
+import { mean, softmax, sum, var_ } from "../ops/reduce.js";
+import { cat, flip, triu } from "../ops/shapecopy.js";
+import { contiguous, expand, narrow, reshape, squeeze, transpose, unsqueeze } from "../ops/views.js";
+import type { Generator } from "../random/generator.js";
+import { bernoulli_ } from "../random/sampling.js";
+import { Tensor } from "../tensor.js";
+
+const c = (v: number, like: Exp): Exp => konst(v, like.dtype);
+const shapeEq = (a: readonly number[], b: readonly number[]): boolean => a.length === b.length && a.every((d, i) => d === b[i]);
+const numelOf = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
+
+function requireFloat(op: string, x: Tensor): void {
+  if (!(x instanceof Tensor)) throw new DTypeError(op, `expected a Tensor, got ${x === null ? "null" : typeof x}`);
+  if (!isFloating(x.dtype))
+    throw new DTypeError(op, `expected a floating point tensor, got ${x.dtype} (shape ${fmtShape(x.shape)})`);
+}
+
+/** Σ over the rows of a 2-D tensor [n, m] → [m], sequential in row order from 0 (a matmul by ones). */
+function columnSums(g: Tensor): Tensor {
+  const n = g.shape[0] as number;
+  return reshape(matmul(ones([1, n], { dtype: g.dtype, device: g.device }), g), [g.shape[1] as number]);
+}
+
+// ---------------------------------------------------------------- linear
+
+/** torch.nn.functional.linear: y = x·Wᵀ + b, x [..., in], W [out, in], b [out]. */
+export function linear(input: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
+  const op = "linear";
+  requireFloat(op, input);
+  if (weight.dtype !== input.dtype || (bias && bias.dtype !== input.dtype))
+    throw new DTypeError(
+      op,
+      `expected input, weight and bias of the same dtype, got ${input.dtype}, ${weight.dtype}${bias ? `, ${bias.dtype}` : ""}`,
+    );
+  if (weight.ndim !== 2 && weight.ndim !== 1)
+    throw new ShapeError(op, `weight must be 1-D or 2-D, got shape ${fmtShape(weight.shape)}`);
+  const k = input.shape[input.ndim - 1];
+  if (input.ndim === 0 || k !== weight.shape[weight.ndim - 1]) {
+    const rows = input.ndim <= 1 ? 1 : numelOf(input.shape.slice(0, -1));
+    throw new ShapeError(
+      op,
+      `mat1 and mat2 shapes cannot be multiplied (${rows}x${k ?? 1} and ${weight.shape[weight.ndim - 1]}x${weight.ndim === 2 ? weight.shape[0] : 1})`,
+    );
+  }
+  if (weight.ndim === 1 || input.ndim < 2) {
+    const y = matmul(input, weight.ndim === 2 ? transpose(weight, 0, 1) : weight);
+    return bias ? add(y, bias) : y;
+  }
+  const outF = weight.shape[0] as number;
+  if (bias && (bias.ndim > 1 || (bias.ndim === 1 && bias.shape[0] !== outF && bias.shape[0] !== 1)))
+    throw new ShapeError(op, `bias of shape ${fmtShape(bias.shape)} does not match out_features ${outF}`);
+  const lead = input.shape.slice(0, -1);
+  const x2 = reshape(input, [-1, k as number]);
+  // One node (PyTorch's AddmmBackward0 / MmBackward0): forward x·Wᵀ then + b, in that order.
+  const y2 = noGrad(() => {
+    const p = matmul(x2, transpose(weight, 0, 1));
+    return bias ? add(p, bias) : p;
+  });
+  attachGrad(bias ? "AddmmBackward0" : "MmBackward0", [x2, weight, bias], [y2], [x2, weight], ([g], [sx, sw]) => {
+    const gg = g as Tensor;
+    return [
+      x2.requiresGrad ? matmul(gg, sw as Tensor) : null,
+      weight.requiresGrad ? matmul(transpose(gg, 0, 1), sx as Tensor) : null,
+      bias?.requiresGrad ? reshape(columnSums(gg), [...bias.shape]) : null,
+    ];
+  });
+  return reshape(y2, [...lead, outF]);
+}
+
+/** torch.nn.functional.bilinear: y[n, o] = Σ_ij x1[n, i]·W[o, i, j]·x2[n, j] + b[o]. */
+export function bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
+  const op = "bilinear";
+  requireFloat(op, input1);
+  if (weight.ndim !== 3) throw new ShapeError(op, `weight must be 3-D [out, in1, in2], got ${fmtShape(weight.shape)}`);
+  const [outF, in1, in2] = weight.shape as [number, number, number];
+  if (input1.shape[input1.ndim - 1] !== in1 || input2.shape[input2.ndim - 1] !== in2)
+    throw new ShapeError(
+      op,
+      `input1 ${fmtShape(input1.shape)} and input2 ${fmtShape(input2.shape)} do not match weight ${fmtShape(weight.shape)}`,
+    );
+  if (!shapeEq(input1.shape.slice(0, -1), input2.shape.slice(0, -1)))
+    throw new ShapeError(
+      op,
+      `input1 ${fmtShape(input1.shape)} and input2 ${fmtShape(input2.shape)} must have the same batch dims`,
+    );
+  const lead = input1.shape.slice(0, -1);
+  const a = reshape(input1, [-1, in1]);
+  const b = reshape(input2, [-1, in2]);
+  // t[o, n, j] = Σ_i a[n, i]·W[o, i, j]; y[n, o] = Σ_j t[o, n, j]·b[n, j]
+  const t = matmul(unsqueeze(a, 0), weight);
+  let y = transpose(sum(mul(t, unsqueeze(b, 0)), -1), 0, 1);
+  if (bias) y = add(y, bias);
+  return reshape(y, [...lead, outF]);
+}
+
+// ---------------------------------------------------------------- normalisation
+
+/** torch.nn.functional.layer_norm over the trailing `normalizedShape` dims (biased variance). */
+export function layerNorm(
+  input: Tensor,
+  normalizedShape: number | readonly number[],
+  weight?: Tensor | null,
+  bias?: Tensor | null,
+  eps = 1e-5,
+): Tensor {
+  const op = "layer_norm";
+  requireFloat(op, input);
+  const ns = typeof normalizedShape === "number" ? [normalizedShape] : [...normalizedShape];
+  const tail = input.shape.slice(input.ndim - ns.length);
+  if (ns.length === 0 || input.ndim < ns.length || !shapeEq(tail, ns))
+    throw new ShapeError(
+      op,
+      `Given normalized_shape=${fmtShape(ns)}, expected input with shape [*, ${ns.join(", ")}], but got input of size ${fmtShape(input.shape)}`,
+    );
+  for (const [name, p] of [
+    ["weight", weight],
+    ["bias", bias],
+  ] as const)
+    if (p && !shapeEq(p.shape, ns))
+      throw new ShapeError(op, `expected ${name} of shape ${fmtShape(ns)}, got ${fmtShape(p.shape)}`);
+  const dims = ns.map((_, i) => input.ndim - ns.length + i);
+  const cd = opmath(input.dtype);
+  const x = to(input, cd);
+  const mu = mean(x, dims, true);
+  const rstd = rsqrt(add(var_(x, dims, { correction: 0, keepdim: true }), eps));
+  let y = mul(sub(x, mu), rstd);
+  if (weight) y = mul(y, weight);
+  if (bias) y = add(y, bias);
+  return to(y, input.dtype);
+}
+
+/** torch.nn.functional.group_norm: input [N, C, *], statistics over each of numGroups channel groups. */
+export function groupNorm(input: Tensor, numGroups: number, weight?: Tensor | null, bias?: Tensor | null, eps = 1e-5): Tensor {
+  const op = "group_norm";
+  requireFloat(op, input);
+  if (input.ndim < 2) throw new ShapeError(op, `expected an input with at least 2 dims [N, C, *], got ${fmtShape(input.shape)}`);
+  const [n, ch] = input.shape as [number, number];
+  if (!Number.isInteger(numGroups) || numGroups < 1 || ch % numGroups !== 0)
+    throw new ShapeError(
+      op,
+      `Expected number of channels in input to be divisible by num_groups, but got input of shape ${fmtShape(input.shape)} and num_groups=${numGroups}`,
+    );
+  const cd = opmath(input.dtype);
+  const x = reshape(to(input, cd), [n, numGroups, -1]);
+  const mu = mean(x, [2], true);
+  const rstd = rsqrt(add(var_(x, [2], { correction: 0, keepdim: true }), eps));
+  let y = reshape(mul(sub(x, mu), rstd), [...input.shape]);
+  const chShape = [1, ch, ...input.shape.slice(2).map(() => 1)];
+  if (weight) y = mul(y, reshape(weight, chShape));
+  if (bias) y = add(y, reshape(bias, chShape));
+  return to(y, input.dtype);
+}
+
+/**
+ * torch.nn.functional.batch_norm over dim 1 of [N, C, *]. In training the batch statistics are used
+ * and runningMean/runningVar (when given) are updated in place with `momentum`; otherwise the
+ * running statistics normalise.
+ */
+export function batchNorm(
+  input: Tensor,
+  runningMean: Tensor | null | undefined,
+  runningVar: Tensor | null | undefined,
+  weight?: Tensor | null,
+  bias?: Tensor | null,
+  training = false,
+  momentum = 0.1,
+  eps = 1e-5,
+): Tensor {
+  const op = "batch_norm";
+  requireFloat(op, input);
+  if (input.ndim < 2) throw new ShapeError(op, `expected an input with at least 2 dims [N, C, *], got ${fmtShape(input.shape)}`);
+  const ch = input.shape[1] as number;
+  for (const [name, p] of [
+    ["running_mean", runningMean],
+    ["running_var", runningVar],
+    ["weight", weight],
+    ["bias", bias],
+  ] as const)
+    if (p && (p.ndim !== 1 || p.shape[0] !== ch))
+      throw new ShapeError(op, `expected ${name} of shape [${ch}], got ${fmtShape(p.shape)}`);
+  const count = input.numel() / ch;
+  if (training && count <= 1)
+    throw new ValueError(op, `Expected more than 1 value per channel when training, got input size ${fmtShape(input.shape)}`);
+  if (!training && (!runningMean || !runningVar))
+    throw new ValueError(op, "running_mean and running_var must be defined in evaluation mode");
+  const chShape = [1, ch, ...input.shape.slice(2).map(() => 1)];
+  const dtype = input.dtype;
+  const cd = opmath(dtype);
+  const x = to(input, cd);
+  // [C, N·HW] in (n, hw) order, as PyTorch's per-channel loops visit the elements.
+  const perChannel = (t: Tensor): Tensor => reshape(transpose(t, 0, 1), [ch, -1]);
+  let meanC: Tensor;
+  let invstdC: Tensor;
+  if (training) {
+    const stats = noGrad(() => batchStats(perChannel(x), count, eps));
+    if (runningMean || runningVar)
+      noGrad(() => {
+        const m = Math.fround(momentum);
+        const keep = Math.fround(1 - m);
+        if (runningMean) {
+          // running_mean = m·mean + (1 − m)·running_mean, in float32
+          const upd = add(mul(stats.mean, m), mul(to(runningMean, cd), keep));
+          runningMean.copy_(upd);
+        }
+        if (runningVar) {
+          // running_var = m·(var_sum / (n − 1)) + (1 − m)·running_var: the products float64 / float32, the sum in float64
+          const unbiased = to(div(stats.varSum, count - 1), "float64");
+          const upd = add(mul(unbiased, m), to(mul(to(runningVar, cd), keep), "float64"));
+          runningVar.copy_(upd);
+        }
+      });
+    // The batch statistics take part in the gradient: recompute them differentiably around the
+    // exact values (the values are the exact ones; the graph is that of mean and biased variance).
+    meanC = attachValue(mean(perChannel(x), [1]), stats.mean);
+    invstdC = attachValue(rsqrt(add(var_(perChannel(x), [1], { correction: 0 }), eps)), stats.invstd);
+  } else {
+    meanC = to(runningMean as Tensor, cd);
+    // invstd = 1 / sqrt(running_var + eps), in the input dtype
+    invstdC = div(1, sqrtOf(add(to(runningVar as Tensor, cd), Math.fround(eps))));
+  }
+  // y = x·alpha + beta with alpha = invstd·w, beta = b − mean·alpha (PyTorch's transform)
+  const alpha = weight ? mul(invstdC, to(weight, cd)) : invstdC;
+  const beta = bias ? sub(to(bias, cd), mul(meanC, alpha)) : neg(mul(meanC, alpha));
+  const y = add(mul(x, reshape(alpha, chShape)), reshape(beta, chShape));
+  return to(y, dtype);
+}
+
+const sqrtOf = (t: Tensor): Tensor => sqrt(t);
+
+/** `value` carrying the gradient graph of `graph` (same shape): value + (graph − graph.detach()) without the rounding. */
+function attachValue(graph: Tensor, value: Tensor): Tensor {
+  if (!graph.requiresGrad) return value;
+  const y = value.clone();
+  attachGrad("StatsBackward", [graph], [y], [], ([g]) => [g as Tensor]);
+  return y;
+}
+
+/** PyTorch's batch_norm_cpu_collect_stats for x [C, M] (float32/float64): mean, var_sum, invstd. */
+function batchStats(x: Tensor, count: number, eps: number): { mean: Tensor; varSum: Tensor; invstd: Tensor } {
+  const dt = x.dtype;
+  const ones64 = ones([count, 1], { dtype: "float64", device: x.device });
+  // sum in float64, sequential; mean = sum / N in float64, rounded to the dtype
+  const s = matmul(to(x, "float64"), ones64);
+  const meanC = to(div(s, count), dt);
+  // var_sum = Σ float64((x − mean)·(x − mean)) with the square in the dtype, stored in the dtype
+  const d = sub(x, meanC);
+  const varSum = to(matmul(to(mul(d, d), "float64"), ones64), dt);
+  // invstd = 1 / sqrt(float64(var_sum / N) + eps), var_sum / N in the dtype
+  const v = to(div(varSum, count), "float64");
+  const invstd = to(div(1, sqrtOf(add(v, eps))), dt);
+  return { mean: reshape(meanC, [-1]), varSum: reshape(varSum, [-1]), invstd: reshape(invstd, [-1]) };
+}
+
+// ---------------------------------------------------------------- embedding
+
+export interface EmbeddingOptions {
+  paddingIdx?: number | null;
+  maxNorm?: number | null;
+  normType?: number;
+  scaleGradByFreq?: boolean;
+  sparse?: boolean;
+}
+
+/** torch.nn.functional.embedding: rows of `weight` at integer `input`; paddingIdx rows get no gradient. */
+export function embedding(input: Tensor, weight: Tensor, opts: EmbeddingOptions = {}): Tensor {
+  const op = "embedding";
+  if (input.dtype !== "int64" && input.dtype !== "int32")
+    throw new DTypeError(
+      op,
+      `Expected tensor for argument #1 'indices' to have one of the following scalar types: Long, Int; but got ${input.dtype} instead`,
+    );
+  if (weight.ndim !== 2) throw new ShapeError(op, `'weight' must be 2-D, got ${fmtShape(weight.shape)}`);
+  if (opts.sparse) throw new ValueError(op, "sparse gradients are not supported; use sparse: false");
+  const [num, dim] = weight.shape as [number, number];
+  let pad = opts.paddingIdx ?? null;
+  if (pad !== null) {
+    if (pad >= num || pad < -num) throw new ValueError(op, `Padding_idx must be within num_embeddings (got ${pad} for ${num})`);
+    if (pad < 0) pad += num;
+  }
+  const idx = reshape(input, [-1]);
+  if (opts.maxNorm !== undefined && opts.maxNorm !== null) embeddingRenorm_(weight, idx, opts.maxNorm, opts.normType ?? 2);
+  const rows = noGrad(() => indexSelect(weight, 0, idx));
+  attachGrad("EmbeddingBackward0", [weight], [rows], [idx], ([g], [si]) => {
+    let gg = g as Tensor;
+    const ix = si as Tensor;
+    if (pad !== null) gg = where(unsqueeze(ne(ix, pad), 1), gg, 0);
+    if (opts.scaleGradByFreq) {
+      const counts = indexAdd(
+        zeros([num], { dtype: gg.dtype, device: gg.device }),
+        0,
+        ix,
+        ones([ix.numel()], { dtype: gg.dtype, device: gg.device }),
+      );
+      gg = div(gg, unsqueeze(indexSelect(counts, 0, ix), 1));
+    }
+    return [indexAdd(zeros([num, dim], { dtype: gg.dtype, device: gg.device }), 0, ix, gg)];
+  });
+  return reshape(rows, [...input.shape, dim]);
+}
+
+/** torch.embedding_renorm_: rows referenced by idx with norm > maxNorm are scaled to maxNorm (in place, no grad). */
+function embeddingRenorm_(weight: Tensor, idx: Tensor, maxNorm: number, normType: number): void {
+  noGrad(() => {
+    const seen = new Set<number>();
+    const list: number[] = [];
+    for (const v of Array.from(idx.dataSync() as ArrayLike<number | bigint>, Number))
+      if (!seen.has(v)) {
+        seen.add(v);
+        list.push(v);
+      }
+    list.sort((a, b) => a - b);
+    for (const r of list) {
+      const row = narrow(weight, 0, r, 1);
+      const norm = Number(row.norm(normType).itemSync());
+      if (norm > maxNorm) row.mul_(maxNorm / (norm + 1e-7));
+    }
+  });
+}
+
+// ---------------------------------------------------------------- dropout
+
+/** A fresh tensor of `shape` filled by bernoulli_(keep) from the random module (one 53-bit draw per element). */
+function bernoulliMask(shape: number[], keep: number, like: Tensor, generator?: Generator | null): Tensor {
+  return bernoulli_(zeros(shape, { dtype: like.dtype, device: like.device }), keep, { generator: generator ?? null });
+}
+
+export interface DropoutOptions {
+  p?: number;
+  training?: boolean;
+  inplace?: boolean;
+  /** lockstep extension: draw the mask from this torch.Generator instead of the global one. */
+  generator?: Generator | null;
+}
+
+function dropoutArgs(op: string, p: number | DropoutOptions | undefined, training?: boolean, inplace?: boolean) {
+  const o: DropoutOptions = typeof p === "object" && p !== null ? p : { p: p as number | undefined, training, inplace };
+  const prob = o.p ?? 0.5;
+  if (!(prob >= 0 && prob <= 1)) throw new ValueError(op, `dropout probability has to be between 0 and 1, but got ${prob}`);
+  return { p: prob, training: o.training ?? true, inplace: o.inplace ?? false, generator: o.generator };
+}
+
+/** PyTorch's _dropout: noise = bernoulli_(1 − p) / (1 − p), output = input · noise. */
+function applyDropout(op: string, input: Tensor, noiseShape: number[], o: ReturnType<typeof dropoutArgs>): Tensor {
+  requireFloat(op, input);
+  if (o.p === 0 || !o.training || input.numel() === 0) return input;
+  let result: Tensor;
+  if (o.p === 1) result = mul(input, zeros([], { dtype: input.dtype, device: input.device }));
+  else {
+    const noise = noGrad(() => bernoulliMask(noiseShape, 1 - o.p, input, o.generator).div_(1 - o.p));
+    result = mul(input, noise);
+  }
+  return o.inplace ? input.copy_(result) : result;
+}
+
+/** torch.nn.functional.dropout(input, p = 0.5, training = true, inplace = false), or an options object. */
+export function dropout(input: Tensor, p?: number | DropoutOptions, training?: boolean, inplace?: boolean): Tensor {
+  const o = dropoutArgs("dropout", p, training, inplace);
+  return applyDropout("dropout", input, [...input.shape], o);
+}
+
+/** torch.nn.functional.dropout2d: whole channels zeroed; [N, C, H, W] (a 3-D input is [N, C, L], as PyTorch 1.13). */
+export function dropout2d(input: Tensor, p?: number | DropoutOptions, training?: boolean, inplace?: boolean): Tensor {
+  const o = dropoutArgs("dropout2d", p, training, inplace);
+  if (input.ndim < 2)
+    throw new ShapeError(
+      "dropout2d",
+      `Feature dropout requires at least 2 dimensions in the input, got ${fmtShape(input.shape)}`,
+    );
+  const noiseShape = [input.shape[0] as number, input.shape[1] as number, ...input.shape.slice(2).map(() => 1)];
+  return applyDropout("dropout2d", input, noiseShape, o);
+}
+
+/** torch.nn.functional.dropout1d: whole channels of [N, C, L] (or [C, L]) zeroed. */
+export function dropout1d(input: Tensor, p?: number | DropoutOptions, training?: boolean, inplace?: boolean): Tensor {
+  const o = dropoutArgs("dropout1d", p, training, inplace);
+  if (input.ndim !== 2 && input.ndim !== 3)
+    throw new ShapeError("dropout1d", `Expected 2D or 3D input, but received a ${input.ndim}D input`);
+  const x = input.ndim === 2 ? unsqueeze(input, 0) : input;
+  const y = applyDropout("dropout1d", x, [x.shape[0] as number, x.shape[1] as number, 1], { ...o, inplace: false });
+  const out = input.ndim === 2 ? squeeze(y, 0) : y;
+  return o.inplace && out !== input ? input.copy_(out) : out;
+}
+
+// ---------------------------------------------------------------- activations
+
+function pointwise(
+  op: string,
+  input: Tensor,
+  forward: (x: Exp) => Exp,
+  node: string,
+  backward: (g: Tensor, x: Tensor) => Tensor,
+): Tensor {
+  requireFloat(op, input);
+  const y = elementwise(op, [input], input.dtype, opmath(input.dtype), ([v]) => forward(v as Exp));
+  attachGrad(node, [input], [y], [input], ([g], [sx]) => [backward(g as Tensor, sx as Tensor)]);
+  return y;
+}
+
+function binaryPointwise(op: string, g: Tensor, x: Tensor, f: (g: Exp, x: Exp) => Exp): Tensor {
+  return elementwise(op, [g, x], g.dtype, opmath(g.dtype), ([a, b]) => f(a as Exp, b as Exp));
+}
+
+function inplaceResult(input: Tensor, y: Tensor, inplace: boolean): Tensor {
+  return inplace ? input.copy_(y) : y;
+}
+
+/** torch.nn.functional.leaky_relu: x > 0 ? x : x·slope (slope rounded to the dtype). */
+export function leakyRelu(input: Tensor, negativeSlope = 0.01, inplace = false): Tensor {
+  const leaky = (x: Tensor): Tensor =>
+    pointwise(
+      "leaky_relu",
+      x,
+      (v) => select(bin("gt", v, c(0, v)), v, bin("mul", v, c(negativeSlope, v))),
+      "LeakyReluBackward0",
+      (g, sx) => leakyReluBackward(g, sx, negativeSlope),
+    );
+  return inplaceResult(input, leaky(input), inplace);
+}
+function leakyReluBackward(g: Tensor, x: Tensor, slope: number): Tensor {
+  const y = binaryPointwise("leaky_relu_backward", g, x, (a, b) => select(bin("gt", b, c(0, b)), a, bin("mul", a, c(slope, a))));
+  attachGrad("LeakyReluBackwardBackward0", [g], [y], [x], ([gg], [sx]) => [leakyReluBackward(gg as Tensor, sx as Tensor, slope)]);
+  return y;
+}
+
+/** torch.nn.functional.elu: x > 0 ? x : (exp(x) − 1)·alpha (PyTorch 1.13's kernel). */
+export function elu(input: Tensor, alpha = 1, inplace = false): Tensor {
+  const y = pointwise(
+    "elu",
+    input,
+    (v) => select(bin("gt", v, c(0, v)), v, bin("mul", bin("sub", un("exp", v), c(1, v)), c(alpha, v))),
+    "EluBackward0",
+    (g, sx) => eluBackward(g, sx, alpha),
+  );
+  return inplaceResult(input, y, inplace);
+}
+/** elu_backward (is_result = false): x > 0 ? g : g·alpha·exp(x), multiplied left to right. */
+function eluBackward(g: Tensor, x: Tensor, alpha: number): Tensor {
+  const y = binaryPointwise("elu_backward", g, x, (a, b) =>
+    select(bin("gt", b, c(0, b)), a, bin("mul", bin("mul", a, c(alpha, a)), un("exp", b))),
+  );
+  attachGrad("EluBackwardBackward0", [g, x], [y], [g, x], ([gg], [sg, sx]) => {
+    const gy = gg as Tensor;
+    const neg = le0(sx as Tensor);
+    return [
+      where(neg, mul(mul(gy, alpha), exp(sx as Tensor)), gy),
+      where(neg, mul(mul(mul(gy, sg as Tensor), alpha), exp(sx as Tensor)), 0),
+    ];
+  });
+  return y;
+}
+const le0 = (x: Tensor): Tensor => elementwise("le", [x], "bool", x.dtype, ([v]) => bin("le", v as Exp, c(0, v as Exp)));
+
+/** torch.nn.functional.hardtanh: clamp to [minVal, maxVal]; the gradient is 0 at and beyond the bounds (as PyTorch). */
+export function hardtanh(input: Tensor, minVal = -1, maxVal = 1, inplace = false): Tensor {
+  if (minVal > maxVal) throw new ValueError("hardtanh", `min_val cannot be greater than max_val (got ${minVal} > ${maxVal})`);
+  const y = pointwise(
+    "hardtanh",
+    input,
+    // clamp: NaN stays NaN
+    (v) => select(bin("lt", v, c(minVal, v)), c(minVal, v), select(bin("gt", v, c(maxVal, v)), c(maxVal, v), v)),
+    "HardtanhBackward0",
+    (g, sx) => hardtanhBackward(g, sx, minVal, maxVal),
+  );
+  return inplaceResult(input, y, inplace);
+}
+function hardtanhBackward(g: Tensor, x: Tensor, lo: number, hi: number): Tensor {
+  const y = binaryPointwise("hardtanh_backward", g, x, (a, b) =>
+    select(bin("or", bin("le", b, c(lo, b)), bin("ge", b, c(hi, b))), c(0, a), a),
+  );
+  attachGrad("HardtanhBackwardBackward0", [g], [y], [x], ([gg], [sx]) => [hardtanhBackward(gg as Tensor, sx as Tensor, lo, hi)]);
+  return y;
+}
+
+/** torch.nn.functional.relu6 = hardtanh(x, 0, 6). */
+export const relu6 = (input: Tensor, inplace = false): Tensor => hardtanh(input, 0, 6, inplace);
+
+/** torch.nn.functional.logsigmoid: min(x, 0) − log1p(exp(−|x|)). */
+export function logsigmoid(input: Tensor): Tensor {
+  requireFloat("log_sigmoid", input);
+  return sub(minimum(input, zerosLike(input)), log1p(exp(neg(abs(input)))));
+}
+
+// ---------------------------------------------------------------- padding
+
+export type PadMode = "constant" | "reflect" | "replicate" | "circular";
+
+/**
+ * torch.nn.functional.pad: `pad` lists (before, after) pairs from the last dim backwards; negative
+ * values crop. constant mode fills with `value`; reflect/replicate/circular gather (their gradient
+ * adds back in index order).
+ */
+export function pad(input: Tensor, padding: readonly number[], mode: PadMode = "constant", value = 0): Tensor {
+  const op = "pad";
+  if (padding.length % 2 !== 0) throw new ValueError(op, `Padding length must be divisible by 2, got ${padding.length}`);
+  if (padding.length / 2 > input.ndim)
+    throw new ValueError(op, `Padding length too large: ${padding.length} entries for a ${input.ndim}-D input`);
+  let x = input;
+  for (let i = 0; i < padding.length / 2; i++) {
+    const d = input.ndim - 1 - i;
+    const before = padding[2 * i] as number;
+    const after = padding[2 * i + 1] as number;
+    if (before === 0 && after === 0) continue;
+    const n = x.shape[d] as number;
+    if (mode === "constant") {
+      // crop first (negative pads), then fill
+      const lo = Math.max(0, -before);
+      const hi = Math.max(0, -after);
+      if (lo + hi > n)
+        throw new ShapeError(op, `negative padding ${before}, ${after} removes more than the ${n} elements of dim ${d}`);
+      if (lo || hi) x = narrow(x, d, lo, n - lo - hi);
+      const parts: Tensor[] = [];
+      const side = (k: number): Tensor => {
+        const s = [...x.shape];
+        s[d] = k;
+        return full(s, value, { dtype: x.dtype, device: x.device });
+      };
+      if (before > 0) parts.push(side(before));
+      parts.push(x);
+      if (after > 0) parts.push(side(after));
+      if (parts.length > 1) x = cat(parts, d);
+      continue;
+    }
+    if (mode === "reflect" && (before >= n || after >= n))
+      throw new ValueError(
+        op,
+        `Padding size should be less than the corresponding input dimension, but got: padding (${before}, ${after}) at dimension ${d} of input ${fmtShape(input.shape)}`,
+      );
+    if (mode === "circular" && (before > n || after > n))
+      throw new ValueError(op, `Padding value causes wrapping around more than once (padding (${before}, ${after}), size ${n})`);
+    const idx: number[] = [];
+    for (let j = -before; j < n + after; j++) {
+      let k: number;
+      if (mode === "reflect") k = j < 0 ? -j : j >= n ? 2 * (n - 1) - j : j;
+      else if (mode === "replicate") k = Math.min(Math.max(j, 0), n - 1);
+      else if (mode === "circular") k = ((j % n) + n) % n;
+      else throw new ValueError(op, `unsupported padding mode '${mode}' (constant, reflect, replicate, circular)`);
+      idx.push(k);
+    }
+    x = indexSelect(x, d, tensor(idx, { dtype: "int64", device: x.device }));
+  }
+  return x === input ? input.clone() : x;
+}
+
+// ---------------------------------------------------------------- transposed convolution
+
+export interface ConvTransposeOptions {
+  stride?: SpatialSize;
+  padding?: SpatialSize;
+  outputPadding?: SpatialSize;
+  groups?: number;
+  dilation?: SpatialSize;
+}
+
+function perDim(op: string, name: string, v: SpatialSize | undefined, dims: number, dflt: number, min: number): number[] {
+  const val = v ?? dflt;
+  const list = typeof val === "number" ? Array(dims).fill(val) : val.length === 1 ? Array(dims).fill(val[0]) : [...val];
+  if (list.length !== dims || list.some((d) => !Number.isInteger(d) || d < min))
+    throw new ValueError(
+      op,
+      `${name} must be ${min > 0 ? "a positive" : "a non-negative"} integer or a list of ${dims} of them, got ${JSON.stringify(v)}`,
+    );
+  return list;
+}
+
+/**
+ * The transposed convolution as a convolution: zeros inserted between input elements (stride),
+ * padded by dilation·(k − 1) − padding on each side (+ outputPadding after), then a stride-1
+ * convolution with the weight flipped and its in/out channels swapped per group.
+ */
+function convTransposeNd(
+  op: string,
+  spatial: 1 | 2,
+  input: Tensor,
+  weight: Tensor,
+  bias: Tensor | null,
+  opts: ConvTransposeOptions,
+): Tensor {
+  requireFloat(op, input);
+  const batched = input.ndim === spatial + 2;
+  if (!batched && input.ndim !== spatial + 1)
+    throw new ShapeError(
+      op,
+      `expected a ${spatial + 1}-D (unbatched) or ${spatial + 2}-D (batched) input, got ${fmtShape(input.shape)}`,
+    );
+  if (weight.ndim !== spatial + 2)
+    throw new ShapeError(
+      op,
+      `expected ${spatial + 2}-D weight [in_channels, out_channels / groups, k...], got ${fmtShape(weight.shape)}`,
+    );
+  const x = batched ? input : unsqueeze(input, 0);
+  const groups = opts.groups ?? 1;
+  const stride = perDim(op, "stride", opts.stride, spatial, 1, 1);
+  const padding = perDim(op, "padding", opts.padding, spatial, 0, 0);
+  const outPad = perDim(op, "output_padding", opts.outputPadding, spatial, 0, 0);
+  const dilation = perDim(op, "dilation", opts.dilation, spatial, 1, 1);
+  outPad.forEach((p, i) => {
+    if (p >= (stride[i] as number) && p >= (dilation[i] as number))
+      throw new ValueError(
+        op,
+        `output padding must be smaller than either stride or dilation, got output_padding=${fmtShape(outPad)}, stride=${fmtShape(stride)}, dilation=${fmtShape(dilation)}`,
+      );
+  });
+  const [inC, outCg] = weight.shape as [number, number];
+  if (x.shape[1] !== inC)
+    throw new ShapeError(
+      op,
+      `given transposed weight of size ${fmtShape(weight.shape)}, expected input ${fmtShape(input.shape)} to have ${inC} channels, but got ${x.shape[1]} channels instead`,
+    );
+  if (inC % groups !== 0) throw new ShapeError(op, `in_channels (${inC}) must be divisible by groups (${groups})`);
+  const kernel = weight.shape.slice(2);
+  // 1. zero insertion: [B, C, L] → [B, C, (L − 1)·s + 1] per spatial dim
+  let z = x;
+  for (let i = 0; i < spatial; i++) {
+    const s = stride[i] as number;
+    if (s === 1) continue;
+    const d = 2 + i;
+    const len = z.shape[d] as number;
+    const u = unsqueeze(z, d + 1); // [..., L, 1, ...]
+    const padList: number[] = Array(2 * (z.ndim - d - 1)).fill(0);
+    padList.push(0, s - 1); // pads the new unit dim (counted from the end)
+    const spread = pad(u, padList); // [..., L, s, ...]
+    const merged = reshape(spread, [...z.shape.slice(0, d), len * s, ...z.shape.slice(d + 1)]);
+    z = narrow(merged, d, 0, (len - 1) * s + 1);
+  }
+  // 2. padding (negative = crop)
+  const padList: number[] = [];
+  for (let i = spatial - 1; i >= 0; i--) {
+    const p = (dilation[i] as number) * ((kernel[i] as number) - 1) - (padding[i] as number);
+    padList.push(p, p + (outPad[i] as number));
+  }
+  z = pad(z, padList);
+  // 3. weight [in, out/g, k...] → [out, in/g, k...], flipped
+  const inG = inC / groups;
+  const w5 = reshape(weight, [groups, inG, outCg, ...kernel]);
+  const wT = reshape(transpose(w5, 1, 2), [groups * outCg, inG, ...kernel]);
+  const wF = flip(wT, spatial === 1 ? [2] : [2, 3]);
+  const conv = spatial === 1 ? conv1d : conv2d;
+  const y = conv(z, wF, bias, { stride: 1, padding: 0, dilation, groups });
+  return batched ? y : squeeze(y, 0);
+}
+
+/** torch.nn.functional.conv_transpose2d: input [B, C_in, H, W], weight [C_in, C_out / groups, kH, kW]. */
+export function convTranspose2d(input: Tensor, weight: Tensor, bias?: Tensor | null, opts: ConvTransposeOptions = {}): Tensor {
+  return convTransposeNd("conv_transpose2d", 2, input, weight, bias ?? null, opts);
+}
+/** torch.nn.functional.conv_transpose1d: input [B, C_in, L], weight [C_in, C_out / groups, kL]. */
+export function convTranspose1d(input: Tensor, weight: Tensor, bias?: Tensor | null, opts: ConvTransposeOptions = {}): Tensor {
+  return convTransposeNd("conv_transpose1d", 1, input, weight, bias ?? null, opts);
+}
+
+// ---------------------------------------------------------------- attention
+
+/** A [L, L] float mask with −inf above the diagonal (PyTorch's Transformer.generate_square_subsequent_mask). */
+export function generateSquareSubsequentMask(size: number, opts: { dtype?: DType; device?: string } = {}): Tensor {
+  return triu(full([size, size], Number.NEGATIVE_INFINITY, { dtype: opts.dtype ?? "float32", device: opts.device }), 1);
+}
+
+/** A bool mask becomes a float one with −inf where true (MHA's conversion). */
+function floatMask(mask: Tensor, dtype: DType): Tensor {
+  if (mask.dtype === "bool")
+    return maskedFill(zeros([...mask.shape], { dtype, device: mask.device }), mask, Number.NEGATIVE_INFINITY);
+  if (mask.dtype === "uint8") return floatMask(mask.to("bool"), dtype);
+  if (!isFloating(mask.dtype))
+    throw new DTypeError("attention", `Only float, byte, and bool types are supported for attn_mask, not ${mask.dtype}`);
+  return mask;
+}
+
+/**
+ * PyTorch 1.13's attention core: softmax(q/√E · kᵀ + mask)·v with optional dropout on the weights.
+ * q [B, L, E], k [B, S, E], v [B, S, Ev], mask float/bool broadcastable to [B, L, S]. Returns [out, weights].
+ */
+export function scaledDotProductAttentionWeights(
+  q: Tensor,
+  k: Tensor,
+  v: Tensor,
+  attnMask?: Tensor | null,
+  dropoutP = 0,
+  generator?: Generator | null,
+): [Tensor, Tensor] {
+  const e = q.shape[q.ndim - 1] as number;
+  const qs = div(q, Math.sqrt(e));
+  let scores = matmul(qs, transpose(k, -2, -1));
+  if (attnMask) scores = add(floatMask(attnMask, q.dtype), scores);
+  let w = softmax(scores, -1);
+  if (dropoutP > 0) w = dropout(w, { p: dropoutP, training: true, generator });
+  return [matmul(w, v), w];
+}
+
+export interface SdpaOptions {
+  attnMask?: Tensor | null;
+  dropoutP?: number;
+  isCausal?: boolean;
+  /** Defaults to 1/√E. */
+  scale?: number | null;
+  generator?: Generator | null;
+}
+
+/**
+ * torch.nn.functional.scaled_dot_product_attention (PyTorch 2.x's API, math path): softmax(q·kᵀ·scale + mask)·v.
+ * A bool mask marks positions that take part (true = attend), as PyTorch 2.x.
+ */
+export function scaledDotProductAttention(query: Tensor, key: Tensor, value: Tensor, opts: SdpaOptions = {}): Tensor {
+  const l = query.shape[query.ndim - 2] as number;
+  const s = key.shape[key.ndim - 2] as number;
+  const e = query.shape[query.ndim - 1] as number;
+  let mask: Tensor | null = null;
+  if (opts.isCausal) {
+    if (opts.attnMask) throw new ValueError("scaled_dot_product_attention", "attn_mask must be None when is_causal is true");
+    mask = triu(full([l, s], Number.NEGATIVE_INFINITY, { dtype: query.dtype, device: query.device }), 1);
+  } else if (opts.attnMask)
+    mask = opts.attnMask.dtype === "bool" ? floatMask(opts.attnMask.logicalNot(), query.dtype) : opts.attnMask;
+  const scale = opts.scale ?? 1 / Math.sqrt(e);
+  let scores = mul(matmul(query, transpose(key, -2, -1)), scale);
+  if (mask) scores = add(scores, mask);
+  let w = softmax(scores, -1);
+  if ((opts.dropoutP ?? 0) > 0) w = dropout(w, { p: opts.dropoutP, training: true, generator: opts.generator });
+  return matmul(w, value);
+}
+
+export interface MhaForwardOptions {
+  training?: boolean;
+  keyPaddingMask?: Tensor | null;
+  needWeights?: boolean;
+  attnMask?: Tensor | null;
+  useSeparateProjWeight?: boolean;
+  qProjWeight?: Tensor | null;
+  kProjWeight?: Tensor | null;
+  vProjWeight?: Tensor | null;
+  staticK?: Tensor | null;
+  staticV?: Tensor | null;
+  averageAttnWeights?: boolean;
+  generator?: Generator | null;
+}
+
+/** torch.nn.functional.multi_head_attention_forward (PyTorch 1.13's math path); inputs [L, N, E] or unbatched [L, E]. */
+export function multiHeadAttentionForward(
+  query: Tensor,
+  key: Tensor,
+  value: Tensor,
+  embedDimToCheck: number,
+  numHeads: number,
+  inProjWeight: Tensor | null,
+  inProjBias: Tensor | null,
+  biasK: Tensor | null,
+  biasV: Tensor | null,
+  addZeroAttn: boolean,
+  dropoutP: number,
+  outProjWeight: Tensor,
+  outProjBias: Tensor | null,
+  opts: MhaForwardOptions = {},
+): [Tensor, Tensor | null] {
+  const op = "multi_head_attention_forward";
+  const training = opts.training ?? true;
+  const needWeights = opts.needWeights ?? true;
+  const average = opts.averageAttnWeights ?? true;
+  let keyPaddingMask = opts.keyPaddingMask ?? null;
+  let attnMask = opts.attnMask ?? null;
+  const batched = query.ndim === 3;
+  if (!batched && query.ndim !== 2)
+    throw new ShapeError(op, `query should be unbatched 2D or batched 3D tensor but received ${query.ndim}-D query tensor`);
+  if (key.ndim !== query.ndim || value.ndim !== query.ndim)
+    throw new ShapeError(
+      op,
+      `For ${batched ? "batched (3-D)" : "unbatched (2-D)"} \`query\`, expected \`key\` and \`value\` to be ${query.ndim}-D but found ${key.ndim}-D and ${value.ndim}-D tensors respectively`,
+    );
+  if (!batched) {
+    query = unsqueeze(query, 1);
+    key = unsqueeze(key, 1);
+    value = unsqueeze(value, 1);
+    if (keyPaddingMask) keyPaddingMask = unsqueeze(keyPaddingMask, 0);
+  }
+  const [tgtLen, bsz, embedDim] = query.shape as [number, number, number];
+  if (embedDim !== embedDimToCheck)
+    throw new ShapeError(op, `was expecting embedding dimension of ${embedDimToCheck}, but got ${embedDim}`);
+  const headDim = Math.floor(embedDim / numHeads);
+  if (headDim * numHeads !== embedDim) throw new ValueError(op, `embed_dim ${embedDim} not divisible by num_heads ${numHeads}`);
+  // in-projection
+  let q: Tensor;
+  let k: Tensor;
+  let v: Tensor;
+  if (!opts.useSeparateProjWeight) {
+    if (!inProjWeight) throw new ValueError(op, "use_separate_proj_weight is False but in_proj_weight is None");
+    const [wq, wk, wv] = inProjWeight.chunk(3);
+    const [bq, bk, bv] = inProjBias ? inProjBias.chunk(3) : [null, null, null];
+    if (key === value && query === key) {
+      [q, k, v] = linear(query, inProjWeight, inProjBias).chunk(3, -1) as [Tensor, Tensor, Tensor];
+    } else if (key === value) {
+      q = linear(query, wq as Tensor, bq);
+      const wkv = cat([wk as Tensor, wv as Tensor], 0);
+      const bkv = bk && bv ? cat([bk, bv], 0) : null;
+      [k, v] = linear(key, wkv, bkv).chunk(2, -1) as [Tensor, Tensor];
+    } else {
+      q = linear(query, wq as Tensor, bq);
+      k = linear(key, wk as Tensor, bk);
+      v = linear(value, wv as Tensor, bv);
+    }
+  } else {
+    if (!opts.qProjWeight || !opts.kProjWeight || !opts.vProjWeight)
+      throw new ValueError(op, "use_separate_proj_weight is True but q_proj_weight, k_proj_weight or v_proj_weight is None");
+    const [bq, bk, bv] = inProjBias ? inProjBias.chunk(3) : [null, null, null];
+    q = linear(query, opts.qProjWeight, bq);
+    k = linear(key, opts.kProjWeight, bk);
+    v = linear(value, opts.vProjWeight, bv);
+  }
+  // masks
+  if (attnMask) {
+    if (attnMask.dtype === "uint8") attnMask = attnMask.to("bool");
+    else if (!isFloating(attnMask.dtype) && attnMask.dtype !== "bool")
+      throw new DTypeError(op, `Only float, byte, and bool types are supported for attn_mask, not ${attnMask.dtype}`);
+    const srcLen0 = key.shape[0] as number;
+    if (attnMask.ndim === 2) {
+      if (!shapeEq(attnMask.shape, [tgtLen, srcLen0]))
+        throw new ShapeError(
+          op,
+          `The shape of the 2D attn_mask is ${fmtShape(attnMask.shape)}, but should be ${fmtShape([tgtLen, srcLen0])}.`,
+        );
+      attnMask = unsqueeze(attnMask, 0);
+    } else if (attnMask.ndim === 3) {
+      if (!shapeEq(attnMask.shape, [bsz * numHeads, tgtLen, srcLen0]))
+        throw new ShapeError(
+          op,
+          `The shape of the 3D attn_mask is ${fmtShape(attnMask.shape)}, but should be ${fmtShape([bsz * numHeads, tgtLen, srcLen0])}.`,
+        );
+    } else throw new ShapeError(op, `attn_mask's dimension ${attnMask.ndim} is not supported`);
+  }
+  if (biasK && biasV) {
+    if (opts.staticK || opts.staticV) throw new ValueError(op, "bias cannot be added to static key/value.");
+    k = cat([k, biasK.repeat(1, bsz, 1)]);
+    v = cat([v, biasV.repeat(1, bsz, 1)]);
+    if (attnMask) attnMask = pad(attnMask, [0, 1]);
+    if (keyPaddingMask) keyPaddingMask = pad(keyPaddingMask, [0, 1]);
+  }
+  // [L, N, E] → [N·H, L, Dh]
+  const heads = (t: Tensor): Tensor => transpose(reshape(contiguous(t), [t.shape[0] as number, bsz * numHeads, headDim]), 0, 1);
+  q = heads(q);
+  k = opts.staticK ?? heads(k);
+  v = opts.staticV ?? heads(v);
+  if (addZeroAttn) {
+    const zshape = [bsz * numHeads, 1, headDim];
+    k = cat([k, zeros(zshape, { dtype: k.dtype, device: k.device })], 1);
+    v = cat([v, zeros(zshape, { dtype: v.dtype, device: v.device })], 1);
+    if (attnMask) attnMask = pad(attnMask, [0, 1]);
+    if (keyPaddingMask) keyPaddingMask = pad(keyPaddingMask, [0, 1]);
+  }
+  const srcLen = k.shape[1] as number;
+  if (keyPaddingMask) {
+    if (!shapeEq(keyPaddingMask.shape, [bsz, srcLen]))
+      throw new ShapeError(
+        op,
+        `expecting key_padding_mask shape of ${fmtShape([bsz, srcLen])}, but got ${fmtShape(keyPaddingMask.shape)}`,
+      );
+    if (keyPaddingMask.dtype !== "bool" && !isFloating(keyPaddingMask.dtype))
+      throw new DTypeError(op, "only bool and floating types of key_padding_mask are supported");
+    const kpm = reshape(expand(reshape(keyPaddingMask, [bsz, 1, 1, srcLen]), [bsz, numHeads, 1, srcLen]), [
+      bsz * numHeads,
+      1,
+      srcLen,
+    ]);
+    if (!attnMask) attnMask = kpm;
+    else if (attnMask.dtype === "bool") attnMask = logicalOr(attnMask, kpm.dtype === "bool" ? kpm : ne(kpm, 0));
+    else attnMask = maskedFill(attnMask, kpm.dtype === "bool" ? kpm : ne(kpm, 0), Number.NEGATIVE_INFINITY);
+  }
+  if (attnMask && attnMask.dtype === "bool") attnMask = floatMask(attnMask, q.dtype);
+  const p = training ? dropoutP : 0;
+  const [out, weights] = scaledDotProductAttentionWeights(q, k, v, attnMask, p, opts.generator);
+  let attnOutput = reshape(contiguous(transpose(out, 0, 1)), [tgtLen * bsz, embedDim]);
+  attnOutput = linear(attnOutput, outProjWeight, outProjBias);
+  attnOutput = reshape(attnOutput, [tgtLen, bsz, attnOutput.shape[1] as number]);
+  if (!needWeights) return [batched ? attnOutput : squeeze(attnOutput, 1), null];
+  let w = reshape(weights, [bsz, numHeads, tgtLen, srcLen]);
+  if (average) w = div(sum(w, 1), numHeads);
+  if (!batched) return [squeeze(attnOutput, 1), squeeze(w, 0)];
+  return [attnOutput, w];
+}
+
+// ---------------------------------------------------------------- misc
+
+/** torch.nn.functional.normalize: x / max(‖x‖_p, eps) along dim. */
+export function normalize(input: Tensor, p = 2, dim = 1, eps = 1e-12): Tensor {
+  const n = input.norm(p, dim, true).clampMin(eps);
+  return div(input, n.expandAs(input));
+}

@@ -1,0 +1,98 @@
+// MaxPool2d, AvgPool2d, AdaptiveAvgPool2d (torch.nn.modules.pooling).
+import { adaptiveAvgPool2d, avgPool2d, maxPool2d } from "../../ops/conv.js";
+import type { Tensor } from "../../tensor.js";
+import { Module } from "../module.js";
+import { pyBool, pyVal } from "./util.js";
+
+type Size = number | number[];
+
+export interface MaxPool2dOptions {
+  /** Defaults to kernelSize. */
+  stride?: Size | null;
+  padding?: Size;
+  dilation?: Size;
+  returnIndices?: boolean;
+  ceilMode?: boolean;
+}
+
+export class MaxPool2d extends Module {
+  readonly kernelSize: Size;
+  readonly stride: Size;
+  readonly padding: Size;
+  readonly dilation: Size;
+  readonly returnIndices: boolean;
+  readonly ceilMode: boolean;
+  constructor(kernelSize: Size, opts: MaxPool2dOptions = {}) {
+    super();
+    this.kernelSize = kernelSize;
+    this.stride = opts.stride ?? kernelSize;
+    this.padding = opts.padding ?? 0;
+    this.dilation = opts.dilation ?? 1;
+    this.returnIndices = opts.returnIndices ?? false;
+    this.ceilMode = opts.ceilMode ?? false;
+  }
+  override forward(input: Tensor): Tensor | [Tensor, Tensor] {
+    return maxPool2d(input, this.kernelSize, {
+      stride: this.stride,
+      padding: this.padding,
+      dilation: this.dilation,
+      ceilMode: this.ceilMode,
+      returnIndices: this.returnIndices,
+    });
+  }
+  override extraRepr(): string {
+    return `kernel_size=${pyVal(this.kernelSize)}, stride=${pyVal(this.stride)}, padding=${pyVal(this.padding)}, dilation=${pyVal(this.dilation)}, ceil_mode=${pyBool(this.ceilMode)}`;
+  }
+}
+
+export interface AvgPool2dOptions {
+  stride?: Size | null;
+  padding?: Size;
+  ceilMode?: boolean;
+  countIncludePad?: boolean;
+  divisorOverride?: number | null;
+}
+
+export class AvgPool2d extends Module {
+  readonly kernelSize: Size;
+  readonly stride: Size;
+  readonly padding: Size;
+  readonly ceilMode: boolean;
+  readonly countIncludePad: boolean;
+  readonly divisorOverride: number | null;
+  constructor(kernelSize: Size, opts: AvgPool2dOptions = {}) {
+    super();
+    this.kernelSize = kernelSize;
+    this.stride = opts.stride ?? kernelSize;
+    this.padding = opts.padding ?? 0;
+    this.ceilMode = opts.ceilMode ?? false;
+    this.countIncludePad = opts.countIncludePad ?? true;
+    this.divisorOverride = opts.divisorOverride ?? null;
+  }
+  override forward(input: Tensor): Tensor {
+    return avgPool2d(input, this.kernelSize, {
+      stride: this.stride,
+      padding: this.padding,
+      ceilMode: this.ceilMode,
+      countIncludePad: this.countIncludePad,
+      divisorOverride: this.divisorOverride,
+    });
+  }
+  override extraRepr(): string {
+    return `kernel_size=${pyVal(this.kernelSize)}, stride=${pyVal(this.stride)}, padding=${pyVal(this.padding)}`;
+  }
+}
+
+export class AdaptiveAvgPool2d extends Module {
+  readonly outputSize: number | (number | null)[];
+  constructor(outputSize: number | (number | null)[]) {
+    super();
+    this.outputSize = outputSize;
+  }
+  override forward(input: Tensor): Tensor {
+    return adaptiveAvgPool2d(input, this.outputSize);
+  }
+  override extraRepr(): string {
+    return `output_size=${pyVal(this.outputSize)}`;
+  }
+}
