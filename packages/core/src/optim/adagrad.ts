@@ -67,6 +67,11 @@ export class Adagrad extends Optimizer {
     for (const p of group.params) {
       if (!p.grad) continue;
       const state = this._stateOf(p);
+      if (!state.sum)
+        throw new ValueError(
+          "Adagrad",
+          "KeyError: 'sum' — Adagrad creates its state when it is constructed, so parameters added later with addParamGroup have none (PyTorch 1.13 fails the same way); construct a new Adagrad instead",
+        );
       const stateSum = state.sum as Tensor;
       const stepT = state.step as Tensor;
       stepT.add_(1);

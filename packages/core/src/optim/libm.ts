@@ -94,6 +94,8 @@ const TWOM500 = 2 ** -500;
 /** fma(a, b, c): a*b + c with a single rounding (IEEE 754 fusedMultiplyAdd, round to nearest even). */
 export function fma64(a: number, b: number, c: number): number {
   const p = a * b;
+  // c = ±0 with non-zero finite factors: the result is a*b rounded once (an underflow keeps its sign)
+  if (c === 0 && a !== 0 && b !== 0 && Number.isFinite(a) && Number.isFinite(b)) return p;
   if (!Number.isFinite(p) || !Number.isFinite(c) || a === 0 || b === 0 || c === 0) {
     if (Number.isFinite(a) && Number.isFinite(b) && Number.isFinite(c) && a !== 0 && b !== 0 && c !== 0) {
       // the product overflowed as a double but the fused result may not

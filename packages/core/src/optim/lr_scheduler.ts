@@ -173,7 +173,7 @@ export abstract class LRScheduler {
   stateDict(): StateDict {
     const out: StateDict = {};
     for (const [k, v] of Object.entries(this)) {
-      if (NOT_STATE.has(k) || this._notState().includes(k)) continue;
+      if (NOT_STATE.has(k) || this._notState().includes(k) || v === undefined) continue;
       out[toPyKey(k)] = copyPlain(v);
     }
     return out;
@@ -849,8 +849,9 @@ export class CyclicLR extends LRScheduler {
   gamma: number;
   scaleMode: "cycle" | "iterations";
   cycleMomentum: boolean;
-  baseMomentums: number[] = [];
-  maxMomentums: number[] = [];
+  /** Set only with cycleMomentum, as in PyTorch. */
+  baseMomentums?: number[];
+  maxMomentums?: number[];
   private _scaleFnCustom: ((x: number) => number) | null;
 
   constructor(optimizer: Optimizer, opts: CyclicLROptions);
@@ -931,8 +932,8 @@ export class CyclicLR extends LRScheduler {
     const arg = this.scaleMode === "cycle" ? cycle : this.lastEpoch;
     const lrs = this.baseLrs.map((b, i) => b + ((this.maxLrs[i] as number) - b) * scaleFactor * this.scaleFn(arg));
     if (this.cycleMomentum) {
-      const momentums = this.baseMomentums.map((bm, i) => {
-        const mm = this.maxMomentums[i] as number;
+      const momentums = (this.baseMomentums as number[]).map((bm, i) => {
+        const mm = (this.maxMomentums as number[])[i] as number;
         return mm - (mm - bm) * scaleFactor * this.scaleFn(arg);
       });
       this.optimizer.paramGroups.forEach((g, i) => {
@@ -1065,7 +1066,8 @@ export class OneCycleLR extends LRScheduler {
   _schedulePhases: Phase[];
   annealStrategy: "cos" | "linear";
   cycleMomentum: boolean;
-  useBeta1 = false;
+  /** Set only with cycleMomentum, as in PyTorch. */
+  useBeta1?: boolean;
 
   constructor(optimizer: Optimizer, opts: OneCycleLROptions);
   constructor(

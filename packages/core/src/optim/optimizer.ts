@@ -218,9 +218,14 @@ export abstract class Optimizer {
     const castTo = (param: Tensor, value: unknown, key?: string): unknown => {
       if (value instanceof Tensor) {
         let v = keep(noGrad(() => clone(value)));
+        const convert = (target: string): void => {
+          const w = keep(to(v, target));
+          if (w !== v) v.dispose();
+          v = w;
+        };
         if (key !== "step") {
-          if (param.isFloatingPoint() && v.dtype !== param.dtype) v = keep(to(v, param.dtype));
-          if (v.device !== param.device) v = keep(to(v, param.device));
+          if (param.isFloatingPoint() && v.dtype !== param.dtype) convert(param.dtype);
+          if (v.device !== param.device) convert(param.device);
         }
         return v;
       }
