@@ -83,6 +83,15 @@ const cvtt = (v: number): number => (v > -2147483649 && v < 2147483648 ? Math.tr
 
 /** One lane of avx_mathfun's sincos256_ps(x) → [sin, cos], as compiled into PyTorch (fused) or unfused. */
 export function sincos256(x: number, fused = true): [number, number] {
+  sincos256To(x, fused);
+  return [SIN_COS[0] as number, SIN_COS[1] as number];
+}
+
+/** Results of sincos256To: [sin, cos]. */
+export const SIN_COS = new Float32Array(2);
+
+/** sincos256 writing into SIN_COS (no allocation). */
+export function sincos256To(x: number, fused: boolean): void {
   x = fr(x);
   let signSin = x < 0 || Object.is(x, -0);
   const ax = Math.abs(x);
@@ -116,7 +125,8 @@ export function sincos256(x: number, fused = true): [number, number] {
   const y1 = fr(yc - ysin1);
   const s = fr(ysin1 + ysin2);
   const c = fr(y1 + y2);
-  return [signSin ? -s : s, signCos ? -c : c];
+  SIN_COS[0] = signSin ? -s : s;
+  SIN_COS[1] = signCos ? -c : c;
 }
 
 const TWO_PI_F = fr(2 * Math.PI);
@@ -133,8 +143,8 @@ export function normalFill16Avx2(data: Float32Array, off: number, mean: number, 
     const u2 = data[off + j + 8] as number;
     const radius = fr(Math.sqrt(fr(-2 * log256(u1))));
     const theta = fr(TWO_PI_F * u2);
-    const [s, c] = sincos256(theta);
-    data[off + j] = fmaf(fr(radius * c), sd, m);
-    data[off + j + 8] = fmaf(fr(radius * s), sd, m);
+    sincos256To(theta, true);
+    data[off + j] = fmaf(fr(radius * (SIN_COS[1] as number)), sd, m);
+    data[off + j + 8] = fmaf(fr(radius * (SIN_COS[0] as number)), sd, m);
   }
 }

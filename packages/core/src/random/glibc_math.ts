@@ -45,59 +45,59 @@ export function fromWords(hi: number, lo: number): number {
 
 const SPLIT = 134217729; // 2^27 + 1
 
+// Operand ranges in which Dekker's product, the two-sums and the round-to-odd sum are exact.
+const FMA_HI = 1e290;
+const FMA_LO = 1e-270;
+
 /** fma(a, b, c) = a*b + c rounded once (IEEE 754 fusedMultiplyAdd), for all doubles. */
 export function fma(a: number, b: number, c: number): number {
   const p = a * b;
-  if (!Number.isFinite(p) || !Number.isFinite(c)) {
-    // inf/nan operands behave as a*b + c, except an exact finite product that overflows in a*b
-    if (Number.isFinite(a) && Number.isFinite(b) && Number.isFinite(c)) return fmaExact(a, b, c);
-    return p + c;
-  }
-  if (p === 0 || a === 0 || b === 0) return a === 0 || b === 0 ? p + c : fmaExact(a, b, c);
-  const ap = Math.abs(p);
-  const ac = Math.abs(c);
-  // Dekker's product and the round-to-odd sum are exact only away from overflow/underflow.
-  if (ap > 2 ** 1000 || ap < 2 ** -960 || ac > 2 ** 1000 || (c !== 0 && ac < 2 ** -960)) return fmaExact(a, b, c);
-  // (ph, pl) = a*b exactly (Dekker/Veltkamp)
+  const ap = p < 0 ? -p : p;
+  const ac = c < 0 ? -c : c;
+  const aa = a < 0 ? -a : a;
+  const ab = b < 0 ? -b : b;
+  // NaN fails every comparison and takes the slow path too
+  if (!(ap <= FMA_HI && ap >= FMA_LO && aa <= FMA_HI && ab <= FMA_HI && ac <= FMA_HI && (ac >= FMA_LO || c === 0)))
+    return fmaSlow(a, b, c, p);
+  // (p, pl) = a*b exactly (Veltkamp split, Dekker product)
   let t = SPLIT * a;
   const ah = t - (t - a);
   const al = a - ah;
   t = SPLIT * b;
   const bh = t - (t - b);
   const bl = b - bh;
-  const ph = p;
-  const pl = ah * bh - ph + ah * bl + al * bh + al * bl;
-  // (sh, sl) = ph + c exactly (Knuth's two-sum)
-  const sh = ph + c;
-  const bb = sh - ph;
-  const sl = ph - (sh - bb) + (c - bb);
-  // v = sl + pl rounded to odd; result = RN(sh + v) (Boldo & Melquiond, "Emulation of FMA and
-  // correctly rounded sums: proved algorithms using rounding to odd", 2008)
-  const v = addRoundToOdd(sl, pl);
-  return sh + v;
-}
-
-function addRoundToOdd(x: number, y: number): number {
-  const s = x + y;
-  const bb = s - x;
-  const e = x - (s - bb) + (y - bb);
-  if (e === 0 || s === 0) return s === 0 ? e : s;
-  f64[0] = s;
-  if (((u32[0] as number) & 1) === 1) return s; // already odd
-  // move one ulp towards the exact value: the neighbour has an odd significand
-  const towardsLarger = e > 0 === s > 0; // magnitude grows
+  const pl = ah * bh - p + ah * bl + al * bh + al * bl;
+  // (sh, sl) = p + c exactly (two-sum)
+  const sh = p + c;
+  let bb = sh - p;
+  const sl = p - (sh - bb) + (c - bb);
+  // v = sl + pl rounded to odd, then one rounding of sh + v (Boldo & Melquiond, "Emulation of FMA
+  // and correctly rounded sums: proved algorithms using rounding to odd", 2008)
+  const v = sl + pl;
+  bb = v - sl;
+  const e = sl - (v - bb) + (pl - bb);
+  if (e === 0 || v === 0) return v === 0 ? sh + e : sh + v;
+  f64[0] = v;
   let lo = u32[0] as number;
+  if ((lo & 1) === 1) return sh + v; // already odd
   let hi = u32[1] as number;
-  if (towardsLarger) {
-    lo = (lo + 1) >>> 0;
+  if (e > 0 === v > 0) {
+    lo = (lo + 1) >>> 0; // one ulp up in magnitude
     if (lo === 0) hi = (hi + 1) >>> 0;
   } else {
-    if (lo === 0) hi = (hi - 1) >>> 0;
+    if (lo === 0) hi = (hi - 1) >>> 0; // one ulp down in magnitude
     lo = (lo - 1) >>> 0;
   }
   u32[0] = lo;
   u32[1] = hi;
-  return f64[0] as number;
+  return sh + (f64[0] as number);
+}
+
+function fmaSlow(a: number, b: number, c: number, p: number): number {
+  if (Number.isNaN(a) || Number.isNaN(b) || Number.isNaN(c)) return Number.NaN;
+  if (!Number.isFinite(a) || !Number.isFinite(b) || !Number.isFinite(c)) return p + c; // IEEE inf rules
+  if (a === 0 || b === 0) return p + c; // exact zero product: signed-zero rules of a*b + c
+  return fmaExact(a, b, c);
 }
 
 /** Decompose a finite double into an integer significand and exponent: x = m * 2^e. */
@@ -769,17 +769,36 @@ export function cos(x: number): number {
 
 /** glibc's sincos(x) → [sin, cos], bit for bit for |x| < 105414350 (what GCC emits for sin(t) and cos(t) of one t). */
 export function sincos(x: number): [number, number] {
+  sincosTo(x, SC);
+  return [SC[0] as number, SC[1] as number];
+}
+const SC = new Float64Array(2);
+
+/** sincos writing sin to out[0] and cos to out[1] (no allocation). */
+export function sincosTo(x: number, out: Float64Array): void {
   const k = hiWord(x) & 0x7fffffff;
   if (k < 0x400368fd) {
-    if (k < 0x3e400000) return [x, 1.0];
-    if (k < 0x3feb6000) return [doSin(x, 0), doCos(x, 0)];
-    const y = HP0 - Math.abs(x);
-    const a = y + HP1;
-    const da = y - a + HP1;
-    return [copysign(doCos(a, da), x), doSin(a, da)];
+    if (k < 0x3e400000) {
+      out[0] = x;
+      out[1] = 1.0;
+    } else if (k < 0x3feb6000) {
+      out[0] = doSin(x, 0);
+      out[1] = doCos(x, 0);
+    } else {
+      const y = HP0 - Math.abs(x);
+      const a = y + HP1;
+      const da = y - a + HP1;
+      out[0] = copysign(doCos(a, da), x);
+      out[1] = doSin(a, da);
+    }
+    return;
   }
   if (k < 0x7ff00000) {
-    if (k >= 0x419921fb) return [Math.sin(x), Math.cos(x)];
+    if (k >= 0x419921fb) {
+      out[0] = Math.sin(x);
+      out[1] = Math.cos(x);
+      return;
+    }
     let [n, a, da] = reduceSincos(x);
     n &= 3;
     if (n === 1 || n === 2) {
@@ -789,9 +808,12 @@ export function sincos(x: number): [number, number] {
     const s = doSin(a, da);
     const c0 = doCos(a, da);
     const c = n & 2 ? -c0 : c0;
-    return n & 1 ? [c, s] : [s, c];
+    out[n & 1] = s;
+    out[1 - (n & 1)] = c;
+    return;
   }
-  return [Number.NaN, Number.NaN];
+  out[0] = Number.NaN;
+  out[1] = Number.NaN;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -29,7 +29,7 @@ import { broadcastShapes, numel, sizeArgs } from "../shape.js";
 import { Tensor } from "../tensor.js";
 import { normalFill16Avx2 } from "./avx_math.js";
 import { defaultGeneratorFor, type Generator } from "./generator.js";
-import { fma, exp as glibcExp, log as glibcLog, sincos } from "./glibc_math.js";
+import { fma, exp as glibcExp, log as glibcLog, sincosTo } from "./glibc_math.js";
 import type { MT19937 } from "./mt19937.js";
 import { PhiloxStream, philoxNormal32, philoxNormal64 } from "./philox.js";
 
@@ -383,6 +383,7 @@ export function rand(...args: (number | number[] | RandomCreateOptions)[]): Tens
 // normal
 
 const TWO_PI = 6.283185307179586; // 2.0 * c10::pi<double>
+const SC = new Float64Array(2); // sincos results
 
 /** at::normal_distribution<double>(mean, std) on PyTorch's CPU generator: Box–Muller with the cached second value. */
 function normalDouble(g: Generator, mt: MT19937, mean: number, std: number): number {
@@ -396,9 +397,9 @@ function normalDouble(g: Generator, mt: MT19937, mean: number, std: number): num
   const hi2 = mt.nextU32();
   const u2 = ((hi2 & 0x1fffff) * 4294967296 + mt.nextU32()) * 2 ** -53;
   const r = Math.sqrt(-2.0 * glibcLog(1.0 - u2));
-  const [s, c] = sincos(TWO_PI * u1);
-  g._nextDoubleNormal = r * s;
-  return fma(r * c, std, mean);
+  sincosTo(TWO_PI * u1, SC);
+  g._nextDoubleNormal = r * (SC[0] as number);
+  return fma(r * (SC[1] as number), std, mean);
 }
 
 /** normal_fill_16<double>: 16 uniforms at d[off..off+16) → 16 normals. */
@@ -407,9 +408,9 @@ function normalFill16Double(d: Float64Array, off: number, mean: number, std: num
     const u1 = 1 - (d[off + j] as number);
     const u2 = d[off + j + 8] as number;
     const radius = Math.sqrt(-2 * glibcLog(u1));
-    const [s, c] = sincos(TWO_PI * u2);
-    d[off + j] = fma(radius * c, std, mean);
-    d[off + j + 8] = fma(radius * s, std, mean);
+    sincosTo(TWO_PI * u2, SC);
+    d[off + j] = fma(radius * (SC[1] as number), std, mean);
+    d[off + j + 8] = fma(radius * (SC[0] as number), std, mean);
   }
 }
 
