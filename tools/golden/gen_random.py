@@ -463,7 +463,7 @@ def gen_distributions():
 
 
 def gen_libm():
-    """glibc's double log/sin/cos/sincos/exp (the functions PyTorch's float64 draws call), on
+    """glibc's double log/sin/cos/sincos/exp/tan (the functions PyTorch's float64 draws call), on
     inputs drawn like the random kernels' arguments plus wide ranges. On an x86-64 CPU with FMA,
     glibc 2.36 runs its *_fma variants; that is recorded per case (the results depend on it)."""
     import ctypes
@@ -473,7 +473,7 @@ def gen_libm():
     import numpy as np
 
     libm = ctypes.CDLL(ctypes.util.find_library("m"))
-    for f in ("log", "sin", "cos", "exp"):
+    for f in ("log", "sin", "cos", "exp", "tan"):
         getattr(libm, f).restype = ctypes.c_double
         getattr(libm, f).argtypes = [ctypes.c_double]
     libm.sincos.argtypes = [ctypes.c_double, ctypes.POINTER(ctypes.c_double), ctypes.POINTER(ctypes.c_double)]
@@ -498,6 +498,8 @@ def gen_libm():
                                   rng.uniform(-1e6, 1e6, N), rng.uniform(-0.2, 0.2, N), [0.0, 1e-9, np.pi, 2 * np.pi]]),
         "exp": np.concatenate([rng.normal(0, 1, N), rng.uniform(-745, 709, N), rng.normal(0, 3, N),
                                rng.uniform(-746, -700, N), [0.0, 1e-300, -1e-300, 709.7, -745.1]]),
+        "tan": np.concatenate([np.pi * (u53(N) - 0.5), rng.uniform(-0.8, 0.8, N), rng.uniform(-25, 25, N),
+                               rng.uniform(-1e8, 1e8, N), [0.0, 1e-9, -1e-9, 0.0608, 0.787, 1.5707963267948966]]),
     }
     cases = []
     for fn, x in inputs.items():

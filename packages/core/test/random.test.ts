@@ -35,13 +35,7 @@ const dec = (x: unknown): unknown => (isT(x) ? decodeTensor(x) : x);
  * Outputs that are not bit-exact, by case-id prefix: the largest allowed difference (in units of the
  * dtype's last place) and why. Everything else must be identical.
  */
-const NOT_EXACT: { prefix: string; ulp: number; why: string }[] = [
-  {
-    prefix: "cauchy_/float64",
-    ulp: 1,
-    why: "tan is V8's Math.tan, not a port of glibc's tan (float32 and 16-bit results round the same)",
-  },
-];
+const NOT_EXACT: { prefix: string; ulp: number; why: string }[] = [];
 
 const allowed = (id: string): number => NOT_EXACT.find((n) => id.startsWith(n.prefix))?.ulp ?? 0;
 

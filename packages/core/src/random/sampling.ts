@@ -29,7 +29,7 @@ import { broadcastShapes, numel, sizeArgs } from "../shape.js";
 import { Tensor } from "../tensor.js";
 import { normalFill16Avx2 } from "./avx_math.js";
 import { defaultGeneratorFor, type Generator } from "./generator.js";
-import { fma, exp as glibcExp, log as glibcLog, sincosTo } from "./glibc_math.js";
+import { fma, exp as glibcExp, log as glibcLog, tan as glibcTan, sincosTo } from "./glibc_math.js";
 import type { MT19937 } from "./mt19937.js";
 import { PhiloxStream, philoxNormal32, philoxNormal64 } from "./philox.js";
 
@@ -966,10 +966,7 @@ export function exponential_(self: Tensor, lambd?: Opt<number>, options?: Genera
   );
 }
 
-/**
- * Tensor.cauchy_(median = 0, sigma = 1, { generator }): median + sigma · tan(π(u - 1/2)) (fused).
- * tan is V8's Math.tan, not glibc's: float64 results can differ from PyTorch in the last bit.
- */
+/** Tensor.cauchy_(median = 0, sigma = 1, { generator }): median + sigma · tan(π(u - 1/2)) (fused; glibc's tan). */
 export function cauchy_(self: Tensor, median?: Opt<number>, sigma?: Opt<number>, options?: GeneratorOption): Tensor {
   const op = "cauchy_";
   const [[m = 0, sg = 1], opts] = trailingOpts([median, sigma, options]) as [number[], GeneratorOption];
@@ -978,7 +975,7 @@ export function cauchy_(self: Tensor, median?: Opt<number>, sigma?: Opt<number>,
   requireFloat(op, self.dtype);
   const bits = new Bits(generatorFor(op, self.device, opts.generator));
   return fillInPlace(op, self, (out, order) =>
-    visit(out.length, order, (L) => store(out, self.dtype, L, fma(sigma, Math.tan(Math.PI * (bits.u53(L) - 0.5)), median))),
+    visit(out.length, order, (L) => store(out, self.dtype, L, fma(sigma, glibcTan(Math.PI * (bits.u53(L) - 0.5)), median))),
   );
 }
 
