@@ -22,7 +22,7 @@ import { defaultCollate, defaultConvert } from "./collate.js";
 import { type DatasetLike, IterableDataset, isIterableStyle, isMapStyle, lengthOf, type MapDatasetLike } from "./dataset.js";
 import { type CollateFn, createFetcher, type Fetcher, type FetchIndex, StopFetch } from "./fetch.js";
 import { decodePayload, encodeSpec, isModuleRef, type ModuleRef, resolveRef, workerSpecOf } from "./portable.js";
-import { type GeneratorLike, generatorsAvailable, rng, torchRandom } from "./random.js";
+import { type GeneratorLike, rng } from "./random.js";
 import { BatchSampler, RandomSampler, SequentialSampler } from "./sampler.js";
 
 /** A DataLoader worker died, timed out, or could not start. */
@@ -231,8 +231,9 @@ export class DataLoader<B = any> implements AsyncIterable<B> {
   /** @internal what each worker is started with (everything encoded; throws when something is not portable). */
   _workerSetup(): WorkerSetup {
     const op = "DataLoader";
+    const gens = new Map<object, number>(); // a generator shared by dataset, collateFn, workerInitFn stays shared
     const portableFn = (f: unknown, name: string): unknown => {
-      if (isModuleRef(f)) return encodeSpec(f, op, name);
+      if (isModuleRef(f)) return encodeSpec(f, op, name, gens);
       const s = workerSpecOf(f);
       if (!s)
         throw new ValueError(
@@ -241,7 +242,7 @@ export class DataLoader<B = any> implements AsyncIterable<B> {
             `a module and pass { module: import.meta.url, export: "${(f as { name?: string }).name || "name"}" } ` +
             "(or attach one with withWorkerSpec(fn, { module, export })).",
         );
-      return encodeSpec(s, op, name);
+      return encodeSpec(s, op, name, gens);
     };
     if (!workerSpecOf(this.dataset) && !Array.isArray(this.dataset))
       throw new ValueError(
@@ -253,7 +254,7 @@ export class DataLoader<B = any> implements AsyncIterable<B> {
           "`withWorkerSpec(dataset, { module, export, args })`); TensorDataset, Subset, ConcatDataset and FashionMNIST " +
           "(with transforms from `transforms`) carry one already.",
       );
-    const dataset = encodeSpec(this.dataset, op, "dataset");
+    const dataset = encodeSpec(this.dataset, op, "dataset", gens);
     const collate =
       this.collateFn === defaultCollate
         ? "default"
@@ -306,13 +307,6 @@ export interface DataLoaderIterator<B> extends AsyncIterableIterator<B> {
   return(): Promise<IteratorResult<B>>;
 }
 
-function drawBaseSeed(gen: GeneratorLike | undefined): bigint {
-  // Without lockstep's generators (a build without them) and without an injected source, nothing
-  // can draw, and nothing could observe the seed either.
-  if (rng() === torchRandom && !generatorsAvailable()) return 0n;
-  return rng().int64(gen);
-}
-
 abstract class BaseIterator<B> implements DataLoaderIterator<B> {
   protected samplerIter!: Iterator<FetchIndex>;
   baseSeed: bigint;
@@ -321,7 +315,7 @@ abstract class BaseIterator<B> implements DataLoaderIterator<B> {
 
   constructor(protected readonly loader: DataLoader<B>) {
     this.samplerIter = loader._indexSampler()[Symbol.iterator]();
-    this.baseSeed = drawBaseSeed(loader.generator);
+    this.baseSeed = rng().int64(loader.generator);
   }
 
   get length(): number {

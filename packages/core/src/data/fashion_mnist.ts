@@ -74,7 +74,7 @@ export function readIdx(bytes: Uint8Array, file = "IDX data", expectDims?: numbe
         (raw.length < header + n ? " (truncated)" : ""),
     );
   // Own buffer of exactly the data (so it can be wrapped without a copy, and transferred).
-  return { shape, data: raw.slice(header, header + n) };
+  return { shape, data: new Uint8Array(raw.subarray(header, header + n)) };
 }
 
 export interface FashionMNISTOptions<I = Tensor, L = number> {

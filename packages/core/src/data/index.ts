@@ -1,4 +1,6 @@
 // torch.utils.data (and the torchvision pieces lockstep ships: datasets.FashionMNIST, transforms).
+import "../methods.js"; // the Tensor methods these modules use, also when imported on their own
+
 export { defaultCollate, defaultConvert } from "./collate.js";
 export {
   DataLoader,

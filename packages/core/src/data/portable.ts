@@ -25,6 +25,7 @@
 import type { DType, TypedArray } from "../dtype.js";
 import { DTypeError, ValueError } from "../errors.js";
 import { fromBuffer } from "../ops/creation.js";
+import { Generator } from "../random/index.js";
 import { Tensor } from "../tensor.js";
 
 /** A reference to an export of an ES module, with arguments; see the top of this file. */
@@ -136,12 +137,12 @@ const describe = (x: unknown): string => {
  * Encode a value for a worker's constructor arguments: tensors are copied, generators become their
  * state, portable objects become nested references. Throws NotPortableError otherwise.
  */
-export function encodeSpec(x: unknown, op: string, path = "value"): unknown {
+export function encodeSpec(x: unknown, op: string, path = "value", gens = new Map<object, number>()): unknown {
   if (x === undefined) return { [K_UNDEF]: 1 };
   if (x === null || typeof x !== "object") {
     if (typeof x === "function") {
       const s = (x as Portable)[WORKER_SPEC];
-      if (s) return encodeRef(s, op, path);
+      if (s) return encodeRef(s, op, path, gens);
       throw new NotPortableError(op, path, describe(x));
     }
     if (typeof x === "symbol") throw new NotPortableError(op, path, "a symbol");
@@ -150,31 +151,39 @@ export function encodeSpec(x: unknown, op: string, path = "value"): unknown {
   if (x instanceof Tensor) return encodeTensorCopy(x);
   if (ArrayBuffer.isView(x) || x instanceof ArrayBuffer || x instanceof Date || x instanceof RegExp) return x;
   const own = (x as Portable)[WORKER_SPEC];
-  if (own) return encodeRef(own, op, path);
-  if (isModuleRef(x)) return encodeRef(x, op, path);
+  if (own) return encodeRef(own, op, path, gens);
+  if (isModuleRef(x)) return encodeRef(x, op, path, gens);
   if (isGeneratorLike(x)) {
     if (typeof x.getState !== "function") throw new NotPortableError(op, path, "a generator without getState()");
-    return { [K_GEN]: encodeSpec(x.getState(), op, `${path}.getState()`) };
+    // one generator used in several places stays one generator (as pickling keeps shared objects)
+    const seen = gens.get(x);
+    if (seen !== undefined) return { [K_GEN]: seen };
+    gens.set(x, gens.size);
+    return { [K_GEN]: gens.size - 1, state: encodeSpec(x.getState(), op, `${path}.getState()`, gens) };
   }
-  if (Array.isArray(x)) return x.map((v, i) => encodeSpec(v, op, `${path}[${i}]`));
+  if (Array.isArray(x)) return x.map((v, i) => encodeSpec(v, op, `${path}[${i}]`, gens));
   if (x instanceof Map)
     return {
-      [K_MAP]: [...x].map(([k, v], i) => [encodeSpec(k, op, `${path}.key${i}`), encodeSpec(v, op, `${path}.get(${String(k)})`)]),
+      [K_MAP]: [...x].map(([k, v], i) => [
+        encodeSpec(k, op, `${path}.key${i}`, gens),
+        encodeSpec(v, op, `${path}.get(${String(k)})`, gens),
+      ]),
     };
   if (isPlainObject(x)) {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(x)) out[k] = encodeSpec(v, op, `${path}.${k}`);
+    for (const [k, v] of Object.entries(x)) out[k] = encodeSpec(v, op, `${path}.${k}`, gens);
     return out;
   }
   throw new NotPortableError(op, path, describe(x));
 }
 
-function encodeRef(r: ModuleRef, op: string, path: string): unknown {
+function encodeRef(r: ModuleRef, op: string, path: string, gens: Map<object, number>): unknown {
   return {
     [K_REF]: {
       module: toModuleUrl(r.module),
       export: r.export,
-      args: r.args === undefined ? undefined : r.args.map((a, i) => encodeSpec(a, op, `${path} (${r.export} argument ${i})`)),
+      args:
+        r.args === undefined ? undefined : r.args.map((a, i) => encodeSpec(a, op, `${path} (${r.export} argument ${i})`, gens)),
     },
   };
 }
@@ -188,23 +197,23 @@ interface GeneratorShape {
 const isGeneratorLike = (x: object): x is GeneratorShape =>
   typeof (x as GeneratorShape).manualSeed === "function" && typeof (x as GeneratorShape).initialSeed === "function";
 
-/** Hook for rebuilding a generator from its state (set by the worker, which can reach torch.Generator). */
-let makeGenerator: ((state: unknown) => unknown) | null = null;
-/** @internal */
-export const _setGeneratorFactory = (f: (state: unknown) => unknown): void => {
-  makeGenerator = f;
-};
+/** A generator rebuilt from its state: a copy, as pickling one gives each PyTorch worker. */
+const makeGenerator = (state: unknown): Generator => new Generator().setState(state as Tensor);
 
 /**
  * Decode constructor arguments in a worker (imports nested references). `role` applies to a
  * reference at the top level ("dataset": a function export without args is called as a factory).
  */
-export async function decodeSpec(x: unknown, role: "dataset" | "function" | "nested" = "nested"): Promise<unknown> {
+export async function decodeSpec(
+  x: unknown,
+  role: "dataset" | "function" | "nested" = "nested",
+  gens = new Map<number, Generator>(),
+): Promise<unknown> {
   if (x === null || typeof x !== "object") return x;
   if (ArrayBuffer.isView(x) || x instanceof ArrayBuffer || x instanceof Date || x instanceof RegExp) return x;
   if (Array.isArray(x)) {
     const out: unknown[] = [];
-    for (const v of x) out.push(await decodeSpec(v));
+    for (const v of x) out.push(await decodeSpec(v, "nested", gens));
     return out;
   }
   const o = x as Record<string, unknown>;
@@ -212,20 +221,23 @@ export async function decodeSpec(x: unknown, role: "dataset" | "function" | "nes
   if (K_TENSOR in o) return decodeTensor(o[K_TENSOR] as EncodedTensor);
   if (K_REF in o) {
     const r = o[K_REF] as { module: string; export: string; args?: unknown[] };
-    const args = r.args === undefined ? undefined : ((await decodeSpec(r.args)) as unknown[]);
+    const args = r.args === undefined ? undefined : ((await decodeSpec(r.args, "nested", gens)) as unknown[]);
     return resolveRef({ module: r.module, export: r.export, args }, role, true);
   }
   if (K_GEN in o) {
-    if (!makeGenerator) throw new ValueError("DataLoader worker", "cannot rebuild a generator: torch.Generator is not available");
-    return makeGenerator(await decodeSpec(o[K_GEN]));
+    const id = o[K_GEN] as number;
+    let g = gens.get(id);
+    if (g === undefined) gens.set(id, (g = makeGenerator(await decodeSpec(o.state, "nested", gens))));
+    return g;
   }
   if (K_MAP in o) {
     const m = new Map();
-    for (const [k, v] of o[K_MAP] as [unknown, unknown][]) m.set(await decodeSpec(k), await decodeSpec(v));
+    for (const [k, v] of o[K_MAP] as [unknown, unknown][])
+      m.set(await decodeSpec(k, "nested", gens), await decodeSpec(v, "nested", gens));
     return m;
   }
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(o)) out[k] = await decodeSpec(v);
+  for (const [k, v] of Object.entries(o)) out[k] = await decodeSpec(v, "nested", gens);
   return out;
 }
 

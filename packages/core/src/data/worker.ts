@@ -5,10 +5,12 @@
 // is reported on the first task, as PyTorch does. Then tasks are handled one at a time, in the
 // order they arrive: fetch, collate, send the batch back with its tensors' buffers transferred.
 import { parentPort, workerData } from "node:worker_threads";
+// The whole torch namespace, as in the main thread: Tensor methods, devices, autograd wiring.
+import "../index.js";
 import { defaultCollate, defaultConvert } from "./collate.js";
 import { type CollateFn, createFetcher, type Fetcher, type FetchIndex, StopFetch } from "./fetch.js";
-import { _setGeneratorFactory, decodeSpec, encodePayload } from "./portable.js";
-import { generatorsAvailable, torchRandom } from "./random.js";
+import { decodeSpec, encodePayload } from "./portable.js";
+import { torchRandom } from "./random.js";
 import { _setWorkerInfo } from "./worker_info.js";
 
 interface Init {
@@ -43,17 +45,13 @@ async function main(): Promise<void> {
   let fetcher: Fetcher | null = null;
   const makeFetcher = () => createFetcher(d.kind, dataset, d.autoCollation, collate, d.dropLast);
   try {
-    _setGeneratorFactory((state) => {
-      const g = torchRandom.newGenerator();
-      (g.setState as (s: unknown) => unknown)(state);
-      return g;
-    });
-    dataset = await decodeSpec(d.dataset, "dataset");
+    const gens = new Map(); // generators shared between the three stay shared
+    dataset = await decodeSpec(d.dataset, "dataset", gens);
     if (d.collate === "convert") collate = defaultConvert;
-    else if (d.collate !== "default") collate = (await decodeSpec(d.collate, "function")) as CollateFn;
-    const initFn = d.initFn === null ? null : ((await decodeSpec(d.initFn, "function")) as (id: number) => unknown);
+    else if (d.collate !== "default") collate = (await decodeSpec(d.collate, "function", gens)) as CollateFn;
+    const initFn = d.initFn === null ? null : ((await decodeSpec(d.initFn, "function", gens)) as (id: number) => unknown);
     const seed = d.baseSeed + BigInt(d.workerId);
-    if (generatorsAvailable()) torchRandom.manualSeed(seed);
+    torchRandom.manualSeed(seed);
     _setWorkerInfo({ id: d.workerId, numWorkers: d.numWorkers, seed, dataset });
     if (initFn) await initFn(d.workerId);
     fetcher = makeFetcher();
