@@ -649,12 +649,20 @@ function castArgs(op: string, dt: AutocastDeviceType, policy: CastPolicy, args: 
  */
 export function autocastOp<A extends unknown[], R>(op: string, fn: (...args: A) => R, ...args: A): R {
   const t = firstTensor(args);
-  if (!t) return fn(...args);
-  const dt = deviceTypeOf(t.device) as AutocastDeviceType;
-  const s = state[dt];
-  if (!s?.enabled) return fn(...args);
-  const policy = castPolicy(dt, op);
-  const newArgs = (policy ? castArgs(op, dt, policy, args) : args) as A;
+  const dt = t && (deviceTypeOf(t.device) as AutocastDeviceType);
+  const s = dt && state[dt];
+  if (!s?.enabled) {
+    // Autocast is on only for other device types: run the op past its hook.
+    const prev = active;
+    active = false;
+    try {
+      return fn(...args);
+    } finally {
+      active = prev;
+    }
+  }
+  const policy = castPolicy(dt as AutocastDeviceType, op);
+  const newArgs = (policy ? castArgs(op, dt as AutocastDeviceType, policy, args) : args) as A;
   s.enabled = false;
   refreshActive();
   try {
