@@ -131,12 +131,18 @@ describe("regions", () => {
   it("only float32 leaves that require grad and are not views are cached; cacheEnabled: false turns it off", () => {
     const w = torch.randn([3, 3]).requiresGrad_();
     const x = torch.randn([3, 3]);
+    const rowView = torch.randn([4, 3]).narrow(0, 0, 3).requiresGrad_();
     autocast("cpu", () => {
       torch.mm(x, x);
       torch.mm(w.t(), x);
+      torch.mm(rowView, x);
       expect(autocastCacheSize()).toBe(0);
       torch.mm(w, x);
       expect(autocastCacheSize()).toBe(1);
+      // nn.Parameter (a detach() in lockstep, not a view in PyTorch) and detached leaves are cached
+      torch.mm(new torch.nn.Parameter(torch.randn([3, 3])), x);
+      torch.mm(torch.randn([3, 3]).detach().requiresGrad_(), x);
+      expect(autocastCacheSize()).toBe(3);
     });
     autocast("cpu", { cacheEnabled: false }, () => {
       expect(isAutocastCacheEnabled()).toBe(false);
@@ -449,7 +455,6 @@ const ULP: Record<string, [number, string]> = {
   "model/core_ops:log_softmax": [1, ORDER],
   "model/core_ops:grad.bias": [2, ORDER],
 };
-
 
 /**
  * Ops whose autocast hook belongs in nn/ (not this module). Until an op calls it, its output keeps the

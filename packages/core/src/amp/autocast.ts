@@ -15,7 +15,8 @@
 // - Cache (PyTorch's cached_cast): casts to the lower-precision type of float32 leaves that require
 //   grad and are not views (model weights) are kept until the outermost region exits, so a weight
 //   used by several ops in one forward pass is cast once. Like PyTorch, the cache ignores in-place
-//   updates of the weight and grad mode at the time of the cast.
+//   updates of the weight and grad mode at the time of the cast. (lockstep cannot tell a detach() of
+//   a slice from a slice, so such a leaf is not cached where PyTorch would cache it: same values.)
 //
 // Device types: "cpu" (devices "cpu" and "reference") uses PyTorch's AutocastCPU lists and defaults
 // to bfloat16; "cuda" uses the Autocast (CUDA) lists and defaults to float16. "webgpu" is lockstep's
@@ -24,6 +25,7 @@
 
 import { type DType, isFloating } from "../dtype.js";
 import { DTypeError, ValueError } from "../errors.js";
+import { isParameter } from "../nn/parameter.js";
 import { to } from "../ops/convert.js";
 import { registeredDevices } from "../storage.js";
 import { Tensor } from "../tensor.js";
@@ -568,11 +570,25 @@ function firstTensor(args: readonly unknown[]): Tensor | undefined {
 const eligible = (t: Tensor, dt: AutocastDeviceType): boolean =>
   isFloating(t.dtype) && t.dtype !== "float64" && deviceTypeOf(t.device) === dt;
 
+/**
+ * PyTorch's Tensor.is_view() for a leaf. lockstep records a base for detach() too (PyTorch's detach is
+ * not a view), so a tensor that aliases its whole base, and every nn.Parameter, count as non-views.
+ */
+function isView(t: Tensor): boolean {
+  const b = t._base;
+  if (!b || isParameter(t as unknown)) return false;
+  const sameLayout =
+    t.offset === b.offset &&
+    t.shape.length === b.shape.length &&
+    t.shape.every((d, i) => d === b.shape[i] && t.strides[i] === b.strides[i]);
+  return !sameLayout;
+}
+
 /** PyTorch's cached_cast. */
 function cachedCast(t: Tensor, toType: DType, dt: AutocastDeviceType): Tensor {
   if (!eligible(t, dt) || t.dtype === toType) return t;
   const canTryCache =
-    toType === state[dt].dtype && t.dtype === "float32" && t.requiresGrad && t.isLeaf && t._base === null && cacheEnabled;
+    toType === state[dt].dtype && t.dtype === "float32" && t.requiresGrad && t.isLeaf && !isView(t) && cacheEnabled;
   if (!canTryCache) return to(t, toType);
   const hit = castCache.get(t);
   if (hit && !hit.isDisposed) return hit;
