@@ -16,6 +16,7 @@ three separately rounded float32 ops (no reduction, so every implementation gets
 calls backward() (grad of a sum of products: exactly `grad`); "accumulate" runs `micro` backward
 calls per step after zero_grad(), so .grad = g0 + g1 (+ g2...) accumulated in place.
 `skip`: parameter i gets no gradient (None) at steps t with (t + i) % 7 == 0 ("set" mode only).
+Ids "<Optimizer>/large" use shapes [33,7], [70], [4,4]; "<Optimizer>/float64" float64 parameters.
 CASE: {"id", "optimizer", "kwargs" (PyTorch's names), "groups" (null: one group of all params,
 else a list of {"params": [indices], ...group kwargs}), "add_group" (null or {"at": step,
 "group": {...}}: add_param_group before that step), "grad_mode", "micro", "skip", "steps",
@@ -96,11 +97,11 @@ def grad_of(p, a, b, t, m):
 
 
 def optimizer_case(cid, name, kwargs, groups=None, add_group=None, grad_mode="set", micro=1, skip=False,
-                   steps=50, state_at=25):
+                   steps=50, state_at=25, shapes=SHAPES, dtype=torch.float32):
     g = torch.Generator().manual_seed(stable_seed("optim:" + cid))
-    params0 = [torch.randn(s, generator=g) for s in SHAPES]
-    A = [torch.rand(s, generator=g) * 0.5 + 0.25 for s in SHAPES]
-    B = [torch.randn(s, generator=g) for s in SHAPES]
+    params0 = [torch.randn(s, generator=g, dtype=dtype) for s in shapes]
+    A = [torch.rand(s, generator=g, dtype=dtype) * 0.5 + 0.25 for s in shapes]
+    B = [torch.randn(s, generator=g, dtype=dtype) for s in shapes]
     params = [p.clone().requires_grad_(True) for p in params0]
     cls = getattr(torch.optim, name)
     if groups is None:
@@ -205,6 +206,22 @@ def gen_optimizers():
             cases.append(optimizer_case("%s/%d" % (name, k), name, kw))
     for name, kw in SKIP_CONFIGS.items():
         cases.append(optimizer_case("%s/skip" % name, name, kw, skip=True))
+    # bigger tensors (PyTorch's vectorised loop plus its scalar tail) and float64 parameters
+    for name, kw in [("SGD", {"lr": 0.05, "momentum": 0.9, "nesterov": True, "weight_decay": 0.01}),
+                     ("Adam", {"lr": 0.01, "amsgrad": True, "weight_decay": 0.01}), ("AdamW", {"lr": 0.01}),
+                     ("RMSprop", {"lr": 0.003, "momentum": 0.9, "centered": True}),
+                     ("Adagrad", {"lr": 0.05, "lr_decay": 0.01}), ("Adadelta", {"lr": 1.0, "weight_decay": 0.01})]:
+        cases.append(optimizer_case("%s/large" % name, name, kw, shapes=[[33, 7], [70], [4, 4]]))
+        cases.append(optimizer_case("%s/float64" % name, name, kw, dtype=torch.float64))
+    # foreach=True (PyTorch's multi-tensor implementations): the same bits, except Adagrad with lr_decay
+    for name, kw in [("SGD", {"lr": 0.05, "momentum": 0.9, "weight_decay": 0.01}), ("Adam", {"lr": 0.01, "amsgrad": True}),
+                     ("AdamW", {"lr": 0.01}), ("RMSprop", {"lr": 0.003, "momentum": 0.9, "centered": True}),
+                     ("Adagrad", {"lr": 0.05, "lr_decay": 0.01}), ("Adagrad", {"lr": 0.05, "lr_decay": 0.003,
+                                                                             "weight_decay": 0.1}),
+                     ("Adagrad", {"lr": 0.05, "lr_decay": 0.01, "maximize": True}),
+                     ("Adadelta", {"lr": 1.0, "weight_decay": 0.01})]:
+        k = sum(1 for c in cases if c["id"].startswith("%s/foreach" % name))
+        cases.append(optimizer_case("%s/foreach%d" % (name, k), name, dict(kw, foreach=True), skip=True))
     # parameter groups with their own options
     cases.append(optimizer_case("SGD/groups", "SGD", {"lr": 0.01, "momentum": 0.9}, groups=[
         {"params": [0, 2], "lr": 0.1}, {"params": [1], "momentum": 0.0, "weight_decay": 0.01}]))

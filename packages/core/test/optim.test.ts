@@ -105,10 +105,11 @@ function setGrads(c: OptCase, opt: optim.Optimizer, params: Tensor[], A: Tensor[
 /** Worst ULP distance between a tensor and a golden T (0: identical bits). */
 function ulps(got: Tensor, want: T): number {
   expect(got.shape).toEqual(want.shape);
-  const g = got.contiguous().dataSync() as Float32Array;
-  const w = decodeStorage(want) as Float32Array;
+  expect(got.dtype).toBe(want.dtype);
+  const g = got.contiguous().dataSync() as Float32Array | Float64Array;
+  const w = decodeStorage(want) as Float32Array | Float64Array;
   let worst = 0;
-  for (let i = 0; i < w.length; i++) worst = Math.max(worst, ulpDistance("float32", g[i] as number, w[i] as number));
+  for (let i = 0; i < w.length; i++) worst = Math.max(worst, ulpDistance(want.dtype, g[i] as number, w[i] as number));
   return worst;
 }
 

@@ -235,3 +235,27 @@ describe("training loop", () => {
     expect(warnings).toEqual([]);
   });
 });
+
+describe("foreach: true", () => {
+  it("adds weight decay into .grad in place, as PyTorch 1.13's multi-tensor implementations do", () => {
+    for (const make of [
+      (ps: torch.Tensor[]) => new optim.Adam(ps, { weightDecay: 0.1, foreach: true }),
+      (ps: torch.Tensor[]) => new optim.RMSprop(ps, { weightDecay: 0.1, foreach: true }),
+      (ps: torch.Tensor[]) => new optim.Adadelta(ps, { weightDecay: 0.1, foreach: true }),
+      (ps: torch.Tensor[]) => new optim.Adagrad(ps, { weightDecay: 0.1, foreach: true }),
+    ]) {
+      const p = param([1.5, -2]);
+      const g = torch.tensor([0.25, 3], { dtype: "float32" });
+      const want = vals(torch.add(g, p, { alpha: 0.1 }));
+      p.grad = g;
+      make([p]).step();
+      expect(p.grad).toBe(g);
+      expect(vals(g)).toEqual(want);
+    }
+    const q = param([1, 2]);
+    const h = torch.tensor([0.5, 0.25], { dtype: "float32" });
+    q.grad = h;
+    new optim.Adam([q], { weightDecay: 0.1 }).step();
+    expect(vals(h)).toEqual([0.5, 0.25]);
+  });
+});

@@ -13,7 +13,7 @@ export interface AdadeltaOptions {
   rho?: number;
   eps?: number;
   weightDecay?: number;
-  /** Accepted for PyTorch parity; lockstep always runs the single-tensor (for-loop) implementation. */
+  /** Accepted for PyTorch parity: PyTorch 1.13's multi-tensor implementation computes the same bits. */
   foreach?: boolean | null;
   maximize?: boolean;
 }
@@ -56,7 +56,9 @@ export class Adadelta extends Optimizer {
       const squareAvg = state.squareAvg as Tensor;
       const accDelta = state.accDelta as Tensor;
       let grad = group.maximize ? neg(p.grad) : p.grad;
-      if (weightDecay !== 0) grad = add(grad, p, { alpha: weightDecay });
+      // (foreach=True adds the decay into .grad in place, as PyTorch's multi-tensor Adadelta does)
+      if (weightDecay !== 0)
+        grad = group.foreach === true ? grad.add_(p, { alpha: weightDecay }) : add(grad, p, { alpha: weightDecay });
       addcmul_(squareAvg.mul_(rho), grad, grad, 1 - rho);
       const std = add(squareAvg, eps).sqrt_();
       const delta = add(accDelta, eps).sqrt_().div_(std).mul_(grad);

@@ -4,7 +4,7 @@
 import { ValueError } from "../errors.js";
 import { keep } from "../memory.js";
 import { full, fullLike } from "../ops/creation.js";
-import { add, neg, sqrt } from "../ops/elementwise.js";
+import { add, div, mul, neg, reciprocal, sqrt, sub } from "../ops/elementwise.js";
 import type { Tensor } from "../tensor.js";
 import { addcdiv_, addcmul_ } from "./kernels.js";
 import { Optimizer, type ParamGroup, type Params } from "./optimizer.js";
@@ -15,7 +15,7 @@ export interface AdagradOptions {
   weightDecay?: number;
   initialAccumulatorValue?: number;
   eps?: number;
-  /** Accepted for PyTorch parity; lockstep always runs the single-tensor (for-loop) implementation. */
+  /** true: PyTorch's multi-tensor implementation's numerics (they differ when lrDecay ≠ 0). */
   foreach?: boolean | null;
   maximize?: boolean;
 }
@@ -64,6 +64,7 @@ export class Adagrad extends Optimizer {
     const weightDecay = group.weightDecay as number;
     const lrDecay = group.lrDecay as number;
     const eps = group.eps as number;
+    if (group.foreach === true) return this._updateGroupForeach(group);
     for (const p of group.params) {
       if (!p.grad) continue;
       const state = this._stateOf(p);
@@ -82,6 +83,31 @@ export class Adagrad extends Optimizer {
       addcmul_(stateSum, grad, grad, 1);
       const std = sqrt(stateSum).add_(eps);
       addcdiv_(p, grad, std, -clr);
+    }
+  }
+
+  /**
+   * PyTorch's `_multi_tensor_adagrad` (foreach=True), whose numerics differ when lrDecay ≠ 0: the
+   * decayed rate is computed from the float32 `step` tensor (`-lr / (1 + (step - 1) * lr_decay)` =
+   * reciprocal(...) * -lr in float32). With weightDecay it also adds the decay into `.grad` in place,
+   * as PyTorch 1.13 does.
+   */
+  private _updateGroupForeach(group: ParamGroup): void {
+    const { lr } = group;
+    const weightDecay = group.weightDecay as number;
+    const lrDecay = group.lrDecay as number;
+    const eps = group.eps as number;
+    for (const p of group.params) {
+      if (!p.grad) continue;
+      const state = this._stateOf(p);
+      if (!state.sum) throw new ValueError("Adagrad", "KeyError: 'sum' (state is created at construction)");
+      const grad = group.maximize ? neg(p.grad) : p.grad;
+      const stepT = (state.step as Tensor).add_(1);
+      if (weightDecay !== 0) grad.add_(p, { alpha: weightDecay });
+      const minusClr = mul(reciprocal(add(mul(sub(stepT, 1), lrDecay), 1)), -lr);
+      addcmul_(state.sum as Tensor, grad, grad, 1);
+      const std = add(sqrt(state.sum as Tensor), eps);
+      p.add_(div(mul(grad, minusClr), std));
     }
   }
 }

@@ -18,7 +18,7 @@ export interface AdamOptions {
   weightDecay?: number;
   amsgrad?: boolean;
   maximize?: boolean;
-  /** Accepted for PyTorch parity; lockstep always runs the single-tensor (for-loop) implementation. */
+  /** Accepted for PyTorch parity: PyTorch 1.13's multi-tensor implementation computes the same bits. */
   foreach?: boolean | null;
   capturable?: boolean;
   differentiable?: boolean;
@@ -106,7 +106,9 @@ export class Adam extends Optimizer {
       let grad = group.maximize ? neg(p.grad) : p.grad;
       const stepT = state.step as Tensor;
       stepT.add_(1);
-      if (weightDecay !== 0) grad = add(grad, p, { alpha: weightDecay });
+      // (foreach=True adds the decay into .grad in place, as PyTorch's multi-tensor Adam does)
+      if (weightDecay !== 0)
+        grad = group.foreach === true ? grad.add_(p, { alpha: weightDecay }) : add(grad, p, { alpha: weightDecay });
       adamUpdate(p, grad, state, group, stepT);
     }
   }

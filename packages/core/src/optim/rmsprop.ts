@@ -15,7 +15,7 @@ export interface RMSpropOptions {
   weightDecay?: number;
   momentum?: number;
   centered?: boolean;
-  /** Accepted for PyTorch parity; lockstep always runs the single-tensor (for-loop) implementation. */
+  /** Accepted for PyTorch parity: PyTorch 1.13's multi-tensor implementation computes the same bits. */
   foreach?: boolean | null;
   maximize?: boolean;
   differentiable?: boolean;
@@ -77,7 +77,9 @@ export class RMSprop extends Optimizer {
       state.step = (state.step as number) + 1;
       let grad = group.maximize ? neg(p.grad) : p.grad;
       const squareAvg = state.squareAvg as Tensor;
-      if (weightDecay !== 0) grad = add(grad, p, { alpha: weightDecay });
+      // (foreach=True adds the decay into .grad in place, as PyTorch's multi-tensor RMSprop does)
+      if (weightDecay !== 0)
+        grad = group.foreach === true ? grad.add_(p, { alpha: weightDecay }) : add(grad, p, { alpha: weightDecay });
       addcmul_(squareAvg.mul_(alpha), grad, grad, 1 - alpha);
       let avg: Tensor;
       if (centered) {

@@ -14,7 +14,7 @@ export interface SGDOptions {
   weightDecay?: number;
   nesterov?: boolean;
   maximize?: boolean;
-  /** Accepted for PyTorch parity; lockstep always runs the single-tensor (for-loop) implementation. */
+  /** Accepted for PyTorch parity: PyTorch 1.13's multi-tensor implementation computes the same bits. */
   foreach?: boolean | null;
   differentiable?: boolean;
 }
@@ -70,7 +70,9 @@ export class SGD extends Optimizer {
       if (momentum !== 0) {
         if (buf === null) buf = keep(clone(dp));
         else buf.mul_(momentum).add_(dp, { alpha: 1 - dampening });
-        dp = nesterov ? add(dp, buf, { alpha: momentum }) : buf;
+        // (foreach=True adds in place, into .grad itself when there is no decay or maximize, as PyTorch's multi-tensor SGD)
+        if (nesterov) dp = group.foreach === true ? dp.add_(buf, { alpha: momentum }) : add(dp, buf, { alpha: momentum });
+        else dp = buf;
       }
       p.add_(dp, { alpha: -lr });
       state.momentumBuffer = buf;
