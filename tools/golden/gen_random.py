@@ -477,6 +477,9 @@ def gen_libm():
         getattr(libm, f).restype = ctypes.c_double
         getattr(libm, f).argtypes = [ctypes.c_double]
     libm.sincos.argtypes = [ctypes.c_double, ctypes.POINTER(ctypes.c_double), ctypes.POINTER(ctypes.c_double)]
+    libm.logf.restype = ctypes.c_float
+    libm.logf.argtypes = [ctypes.c_float]
+    libm.sincosf.argtypes = [ctypes.c_float, ctypes.POINTER(ctypes.c_float), ctypes.POINTER(ctypes.c_float)]
     gnu_get_libc_version = ctypes.CDLL(None).gnu_get_libc_version
     gnu_get_libc_version.restype = ctypes.c_char_p
     glibc = gnu_get_libc_version().decode()
@@ -519,6 +522,32 @@ def gen_libm():
             f = getattr(libm, fn)
             cases.append({"id": "libm/" + fn, "fn": fn, "glibc": glibc, "variant": variant, "x": hexs(x),
                           "y": hexs([f(float(v)) for v in x])})
+
+    # float logf / sincosf (float16/bfloat16 normal_fill): every argument those kernels can pass
+    # (1 - k/2^d and 2*pi*k/2^d rounded to the 16-bit type), plus random floats; float32 hex
+    def hexf(a):
+        return np.asarray(a, dtype=np.float32).astype(">f4").tobytes().hex()
+
+    def r16(a, dt):
+        return torch.tensor(np.asarray(a, dtype=np.float32)).to(dt).float().numpy()
+
+    k11 = np.arange(2048) / 2048.0
+    k8 = np.arange(256) / 256.0
+    xs = np.concatenate([r16(1 - k11, f16), r16(1 - k8, bf16), rng.uniform(0, 1, N).astype(np.float32),
+                         np.abs(rng.normal(0, 100, N)).astype(np.float32) + np.float32(1e-30)])
+    cases.append({"id": "libm/logf", "fn": "logf", "glibc": glibc, "variant": variant, "x": hexf(xs),
+                  "y": hexf([libm.logf(float(v)) for v in xs])})
+    th = np.concatenate([r16((np.float32(2 * np.pi) * k11.astype(np.float32)), f16),
+                         r16((np.float32(2 * np.pi) * k8.astype(np.float32)), bf16),
+                         rng.uniform(-120, 120, N).astype(np.float32), rng.uniform(-0.8, 0.8, N).astype(np.float32)])
+    s32, c32 = ctypes.c_float(), ctypes.c_float()
+    ys, yc = [], []
+    for v in th:
+        libm.sincosf(float(v), ctypes.byref(s32), ctypes.byref(c32))
+        ys.append(s32.value)
+        yc.append(c32.value)
+    cases.append({"id": "libm/sincosf", "fn": "sincosf", "glibc": glibc, "variant": variant, "x": hexf(th),
+                  "sin": hexf(ys), "cos": hexf(yc)})
     return cases
 
 

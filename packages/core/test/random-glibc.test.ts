@@ -3,7 +3,7 @@
 import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { cos, exp, fma, log, sin, sincos, tan } from "../src/random/glibc_math.js";
+import { cos, exp, fma, log, logf, sin, sincos, sincosfTo, tan } from "../src/random/glibc_math.js";
 
 interface LibmCase {
   id: string;
@@ -21,6 +21,15 @@ const file: { cases: LibmCase[] } = JSON.parse(
   readFileSync(new URL("../../../test-vectors/random/libm.json", import.meta.url), "utf8"),
 );
 
+function floats(hex: string): Float32Array {
+  const n = hex.length / 8;
+  const u = new Uint32Array(n);
+  for (let i = 0; i < n; i++) u[i] = Number.parseInt(hex.slice(8 * i, 8 * i + 8), 16);
+  return new Float32Array(u.buffer);
+}
+
+const SCF = new Float64Array(2);
+
 function doubles(hex: string): Float64Array {
   const n = hex.length / 16;
   const u = new BigUint64Array(n);
@@ -30,7 +39,7 @@ function doubles(hex: string): Float64Array {
 
 const same = (a: number, b: number) => Object.is(a, b) || (Number.isNaN(a) && Number.isNaN(b));
 
-function mismatches(x: Float64Array, want: Float64Array, f: (v: number) => number): string[] {
+function mismatches(x: Float64Array | Float32Array, want: Float64Array | Float32Array, f: (v: number) => number): string[] {
   const bad: string[] = [];
   for (let i = 0; i < x.length; i++) {
     const g = f(x[i] as number);
@@ -39,10 +48,22 @@ function mismatches(x: Float64Array, want: Float64Array, f: (v: number) => numbe
   return bad;
 }
 
-describe("glibc 2.36 double functions, bit for bit (libm.json)", () => {
+describe("glibc 2.36 libm functions, bit for bit (libm.json)", () => {
   for (const c of file.cases) {
-    it(`${c.fn} (${c.x.length / 16} inputs, glibc ${c.glibc} ${c.variant} variant)`, () => {
+    const float = c.fn.endsWith("f");
+    it(`${c.fn} (${c.x.length / (float ? 8 : 16)} inputs, glibc ${c.glibc} ${c.variant} variant)`, () => {
       expect(c.variant).toBe("fma");
+      if (float) {
+        const xf = floats(c.x);
+        if (c.fn === "logf") expect(mismatches(xf, floats(c.y as string), logf)).toEqual([]);
+        else {
+          const sinOf = (v: number) => (sincosfTo(v, SCF), SCF[0] as number);
+          const cosOf = (v: number) => (sincosfTo(v, SCF), SCF[1] as number);
+          expect(mismatches(xf, floats(c.sin as string), sinOf)).toEqual([]);
+          expect(mismatches(xf, floats(c.cos as string), cosOf)).toEqual([]);
+        }
+        return;
+      }
       const x = doubles(c.x);
       if (c.fn === "sincos") {
         expect(mismatches(x, doubles(c.sin as string), (v) => sincos(v)[0])).toEqual([]);

@@ -1126,3 +1126,119 @@ export function tan(x: number): number {
   }
   return Math.tan(x);
 }
+
+// ---------------------------------------------------------------------------------------------
+// float logf and sincosf (flt-32 e_logf.c, s_sincosf.c: ARM optimized-routines; __logf_fma,
+// __sincosf_fma), computed in double and rounded once to float. Only the |x| < 120 range of
+// sincosf is ported (beyond: Math.sin/Math.cos rounded to float).
+
+const LOGF_TAB = [
+  1.398907162146528, -0.33569133332882284, 1.3403141896637998, -0.2929040563774074, 1.286432210124115, -0.2518726580937369,
+  1.2367150214269895, -0.21245868807117255, 1.1906977166711752, -0.17453945183745634, 1.1479821020556429, -0.1380057072319758,
+  1.1082251448272158, -0.10275976698545139, 1.0711297413057381, -0.06871392447020525, 1.036437278977283, -0.0357891387398228, 1.0,
+  0.0, 0.9492859795739057, 0.05204517742929496, 0.8951049428609004, 0.11081431298787942, 0.8476821620351103, 0.1652495223695143,
+  0.8050314851692001, 0.21687389031699977, 0.7664671008843108, 0.2659635028121397, 0.731428603316328, 0.3127556664073557,
+];
+const LOGF_LN2 = 0.6931471805599453;
+const LOGF_A0 = -0.25089342214237154;
+const LOGF_A1 = 0.333456765744066;
+const LOGF_A2 = -0.4999997485802103;
+
+const f32b = new Float32Array(1);
+const u32b = new Uint32Array(f32b.buffer);
+
+/** glibc's logf(x) for a float x, bit for bit; returns the float result as a number. */
+export function logf(x: number): number {
+  f32b[0] = x;
+  let ix = u32b[0] as number;
+  if (ix === 0x3f800000) return 0;
+  if ((ix - 0x00800000) >>> 0 >= 0x7f800000 - 0x00800000) {
+    if ((ix * 2) >>> 0 === 0) return Number.NEGATIVE_INFINITY;
+    if (ix === 0x7f800000) return Number.POSITIVE_INFINITY;
+    if (ix & 0x80000000 || (ix * 2) >>> 0 >= 0xff000000) return Number.NaN;
+    f32b[0] = (f32b[0] as number) * 8388608; // x * 0x1p23f, exact
+    ix = ((u32b[0] as number) - (23 << 23)) >>> 0;
+  }
+  const tmp = (ix - 0x3f330000) >>> 0;
+  const i = (tmp >>> 19) & 15;
+  const k = (tmp | 0) >> 23;
+  u32b[0] = (ix - (tmp & 0xff800000)) >>> 0;
+  const z = f32b[0] as number;
+  const invc = LOGF_TAB[2 * i] as number;
+  const logc = LOGF_TAB[2 * i + 1] as number;
+  const r = fma(z, invc, -1);
+  const y0 = fma(k, LOGF_LN2, logc);
+  const r2 = r * r;
+  let y = fma(LOGF_A1, r, LOGF_A2);
+  y = fma(LOGF_A0, r2, y);
+  y = fma(y, r2, y0 + r);
+  return Math.fround(y);
+}
+
+const SCF_HPI_INV = 10680707.430881744; // 2/pi * 2^24
+const SCF_HPI = 1.5707963267948966;
+const SCF_C0 = 1.0;
+const SCF_C1 = -0.49999999725108224;
+const SCF_C2 = 0.041666623324344516;
+const SCF_C3 = -0.001388676379437604;
+const SCF_C4 = 2.4390450703564542e-5;
+const SCF_S1 = -0.16666654943701084;
+const SCF_S2 = 0.008332178146138854;
+const SCF_S3 = -0.00019517298981385725;
+const SCF_PIO4 = 0.7853981852531433; // 0x1.921FB6p-1f
+const SCF_SIGN = [1.0, -1.0, -1.0, 1.0];
+
+const abstop12f = (x: number): number => {
+  f32b[0] = x;
+  return ((u32b[0] as number) >>> 20) & 0x7ff;
+};
+
+/** glibc's sincosf(x) for a float x, bit for bit for |x| < 120; writes [sin, cos] (floats) to out. */
+export function sincosfTo(y: number, out: Float64Array): void {
+  y = Math.fround(y);
+  let x = y;
+  const top = abstop12f(y);
+  let n = 0;
+  let neg = false; // the second table: -cos polynomial coefficients
+  if (top < abstop12f(SCF_PIO4)) {
+    if (top < abstop12f(2 ** -12)) {
+      out[0] = y;
+      out[1] = 1;
+      return;
+    }
+  } else if (top < abstop12f(120)) {
+    const r = x * SCF_HPI_INV;
+    n = (((r | 0) + 0x800000) | 0) >> 24;
+    x = fma(-n, SCF_HPI, x);
+    x = x * (SCF_SIGN[n & 3] as number);
+    neg = (n & 2) !== 0;
+  } else if (Number.isFinite(y)) {
+    out[0] = Math.fround(Math.sin(y));
+    out[1] = Math.fround(Math.cos(y));
+    return;
+  } else {
+    out[0] = Number.NaN;
+    out[1] = Number.NaN;
+    return;
+  }
+  const x2 = x * x;
+  const sg = neg ? -1 : 1;
+  const x4 = x2 * x2;
+  const x3 = x2 * x;
+  const c2 = fma(x2, sg * SCF_C4, sg * SCF_C3);
+  const s1 = fma(x2, SCF_S3, SCF_S2);
+  const c1 = fma(x2, sg * SCF_C1, sg * SCF_C0);
+  const x5 = x3 * x2;
+  const x6 = x4 * x2;
+  const s = fma(x3, SCF_S1, x);
+  const c = fma(x4, sg * SCF_C2, c1);
+  const sv = Math.fround(fma(x5, s1, s));
+  const cv = Math.fround(fma(x6, c2, c));
+  if (n & 1) {
+    out[0] = cv;
+    out[1] = sv;
+  } else {
+    out[0] = sv;
+    out[1] = cv;
+  }
+}

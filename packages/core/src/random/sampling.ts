@@ -29,7 +29,7 @@ import { broadcastShapes, numel, sizeArgs } from "../shape.js";
 import { Tensor } from "../tensor.js";
 import { normalFill16Avx2 } from "./avx_math.js";
 import { defaultGeneratorFor, type Generator } from "./generator.js";
-import { fma, exp as glibcExp, log as glibcLog, tan as glibcTan, sincosTo } from "./glibc_math.js";
+import { fma, exp as glibcExp, log as glibcLog, tan as glibcTan, logf, sincosfTo, sincosTo } from "./glibc_math.js";
 import type { MT19937 } from "./mt19937.js";
 import { PhiloxStream, philoxNormal32, philoxNormal64 } from "./philox.js";
 
@@ -417,22 +417,21 @@ function normalFill16Double(d: Float64Array, off: number, mean: number, std: num
 /**
  * normal_fill_16<Half> / <BFloat16>: the same in the 16-bit type's C++ arithmetic. Half: each
  * operator works in float and rounds back to Half when stored; std::log/cos/sin resolve to glibc's
- * float logf/cosf/sinf and the last multiply-add is fused. BFloat16: c10's BFloat16-math.h overloads
- * std::log/cos/sin to return BFloat16, and BFloat16 * BFloat16 rounds each product, so nothing is
- * fused. logf/cosf/sinf are emulated as float32 roundings of the double functions (glibc's float
- * versions round correctly here in practice; a differing float would change the 16-bit result only
- * if it straddled a 16-bit rounding boundary).
+ * float logf and sincosf, and the last multiply-add is fused. BFloat16: c10's BFloat16-math.h
+ * overloads std::log/cos/sin to return BFloat16 (the float result rounded), and BFloat16 * BFloat16
+ * rounds each product, so nothing is fused.
  */
 function normalFill16Half(d: Float64Array, off: number, mean: number, std: number, bf16: boolean): void {
   const round = bf16 ? bf16Value : halfValue;
   for (let j = 0; j < 8; j++) {
     const u1 = round(1 - (d[off + j] as number));
     const u2 = d[off + j + 8] as number;
-    const lg = fr(Math.log(u1));
+    const lg = logf(u1);
     const radius = round(fr(Math.sqrt(bf16 ? round(-2 * round(lg)) : fr(-2 * lg))));
     const theta = round(fr(TWO_PI * u2));
-    const c = fr(Math.cos(theta));
-    const s = fr(Math.sin(theta));
+    sincosfTo(theta, SC);
+    const s = SC[0] as number;
+    const c = SC[1] as number;
     if (bf16) {
       d[off + j] = round(round(round(radius * round(c)) * std) + mean);
       d[off + j + 8] = round(round(round(radius * round(s)) * std) + mean);
