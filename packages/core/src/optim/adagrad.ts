@@ -64,7 +64,10 @@ export class Adagrad extends Optimizer {
     const weightDecay = group.weightDecay as number;
     const lrDecay = group.lrDecay as number;
     const eps = group.eps as number;
-    if (group.foreach === true) return this._updateGroupForeach(group);
+    if (group.foreach === true) {
+      this._updateGroupForeach(group);
+      return;
+    }
     for (const p of group.params) {
       if (!p.grad) continue;
       const state = this._stateOf(p);
