@@ -422,9 +422,9 @@ const KNOWN: Record<string, string> = {
   "inner/1d/0":
     "dtype: PyTorch's inner goes through tensordot → mm, which CPU autocast casts (bfloat16); lockstep's inner of two vectors calls dot, which it does not (float32)",
   "nn.functional.avg_pool2d/0":
-    "dtype: avg_pool2d is not on the CPU list, but lockstep's avgPool2d sums windows with the public matmul, which autocast casts",
+    "values: avg_pool2d is not on the CPU list (PyTorch stays in float32), but lockstep's avgPool2d sums windows with the public matmul, which autocast runs in bfloat16",
   "nn.functional.adaptive_avg_pool2d/0":
-    "dtype: adaptive_avg_pool2d is not on the CPU list, but lockstep's adaptiveAvgPool2d sums windows with the public matmul, which autocast casts",
+    "values: adaptive_avg_pool2d is not on the CPU list (PyTorch stays in float32), but lockstep's adaptiveAvgPool2d sums windows with the public matmul, which autocast runs in bfloat16",
   "nn.functional.layer_norm/0":
     "not autocast (layer_norm is not on the CPU list): lockstep's bfloat16 layerNorm rounds its intermediates, PyTorch's kernel computes in float32 and rounds once",
   "model/nn":
