@@ -436,6 +436,15 @@ def gen_distributions():
             c.multinomial(probs2.to(dt), 4, False)
             c.multinomial(probs2.to(dt), 1, False)
             cases.append(c)
+    c = Case("multinomial/bfloat16", 3)
+    c.multinomial(probs1.to(bf16), 30, True)
+    c.multinomial(probs2.to(bf16), 9, True)
+    c.multinomial(probs2.to(bf16), 4, False)
+    cases.append(c)
+    c = Case("multinomial/float32/transposed", 21)
+    c.multinomial(probs2.t().contiguous().t(), 3, False)  # non-contiguous probabilities
+    c.multinomial(probs2.t().contiguous().t(), 3, True)
+    cases.append(c)
     for dt in (f32, f64, f16, bf16):
         for s in SEEDS[:3]:
             c = Case("exponential_/%s/%s" % (dname(dt), sid(s)), s)

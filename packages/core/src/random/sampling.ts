@@ -1031,7 +1031,7 @@ export function multinomial(input: Tensor, numSamples: number, replacement = fal
   if (!replacement && numSamples > nCat)
     throw new ValueError(op, `cannot sample n_sample > prob_dist.size(-1) samples without replacement (${numSamples} > ${nCat})`);
   if (nCat > 2 ** 24) throw new ValueError(op, "number of categories cannot exceed 2^24");
-  if (input.dtype === "float16" && !replacement) throw new DTypeError(op, "multinomial is not implemented for half on CPU");
+  if (input.dtype === "float16") throw new DTypeError(op, "multinomial is not implemented for half on CPU");
   const nDist = input.ndim === 2 ? (input.shape[0] as number) : 1;
   const outShape = input.ndim === 2 ? [nDist, numSamples] : [numSamples];
   const device = input.device;
