@@ -116,7 +116,8 @@ class Case:
 
     def multinomial(self, probs, n, replacement):
         r = torch.multinomial(probs, n, replacement, **self.kw)
-        return self.step("multinomial", [T(probs), n, replacement], {}, T(r))
+        # the input keeps its layout (whole storage, strides): it decides the order of the draws
+        return self.step("multinomial", [encode_tensor(probs, whole_storage=True), n, replacement], {}, T(r))
 
     def like(self, fn, x, *a):
         f = {"rand_like": torch.rand_like, "randn_like": torch.randn_like, "randint_like": torch.randint_like}[fn]

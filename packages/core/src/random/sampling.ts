@@ -1039,14 +1039,10 @@ export function multinomial(input: Tensor, numSamples: number, replacement = fal
   const probs = hostValues(op, input, input.shape);
   const result = new BigInt64Array(nDist * numSamples);
   if (result.length === 0) return fromStorageArray(result, outShape, "int64", device);
-  const round =
-    input.dtype === "float64"
-      ? (x: number) => x
-      : input.dtype === "float32"
-        ? fr
-        : input.dtype === "float16"
-          ? halfValue
-          : bf16Value;
+  // values rounded as in the input's dtype (the exponential keys); the with-replacement cumulative sum
+  // is accumulated in float for bfloat16 (PyTorch 1.13's opmath), in the dtype otherwise
+  const round = input.dtype === "float64" ? (x: number) => x : input.dtype === "float32" ? fr : bf16Value;
+  const roundAcc = input.dtype === "float64" ? (x: number) => x : fr;
   if (!replacement) {
     let bad = false;
     let zeroRow = false;
@@ -1086,11 +1082,11 @@ export function multinomial(input: Tensor, numSamples: number, replacement = fal
       if (!(v >= 0)) throw new ValueError(op, "invalid multinomial distribution (encountering probability entry < 0)");
       if (!Number.isFinite(v))
         throw new ValueError(op, "invalid multinomial distribution (encountering probability entry = infinity or NaN)");
-      sum = round(sum + v);
+      sum = roundAcc(sum + v);
       cum[j] = sum;
     }
     if (!(sum > 0)) throw new ValueError(op, "invalid multinomial distribution (sum of probabilities <= 0)");
-    for (let j = 0; j < nCat; j++) cum[j] = round((cum[j] as number) / sum);
+    for (let j = 0; j < nCat; j++) cum[j] = roundAcc((cum[j] as number) / sum);
     for (let j = 0; j < numSamples; j++) {
       const u = bits.u53(i * numSamples + j);
       cum[nCat - 1] = 1;
