@@ -123,7 +123,8 @@ class Case:
         f = {"rand_like": torch.rand_like, "randn_like": torch.randn_like, "randint_like": torch.randint_like}[fn]
         # *_like functions take no generator in 1.13: they draw from the global generator
         assert self.g is None
-        return self.step(fn, [T(x), *a], {}, T(f(x, *a)))
+        # the input keeps its layout: the result is laid out like it and drawn in that order
+        return self.step(fn, [encode_tensor(x, whole_storage=True), *a], {}, T(f(x, *a)))
 
     def dropout(self, x, p, training=True):
         assert self.g is None  # F.dropout has no generator argument
@@ -269,6 +270,8 @@ def gen_uniform():
     c = Case("rand_like/global", 4, gen="global")
     c.like("rand_like", torch.zeros(2, 3, dtype=f64))
     c.like("rand_like", torch.zeros(5))
+    c.like("rand_like", torch.zeros(4, 6).t())
+    c.like("rand_like", torch.zeros(4, 6)[:, ::2])  # not dense: contiguous result
     cases.append(c)
     return cases
 
@@ -337,6 +340,8 @@ def gen_normal():
     c = Case("randn_like/global", 6, gen="global")
     c.like("randn_like", torch.zeros(4, 5))
     c.like("randn_like", torch.zeros(33, dtype=f64))
+    c.like("randn_like", torch.zeros(5, 7).t())  # 35 elements, not contiguous: the scalar path
+    c.like("randn_like", torch.zeros(2, 3, 4).permute(2, 0, 1))
     cases.append(c)
     return cases
 
@@ -391,6 +396,7 @@ def gen_integers():
     c = Case("randint_like/global", 13, gen="global")
     c.like("randint_like", torch.zeros(3, 4), 10)
     c.like("randint_like", torch.zeros(6, dtype=i64), -3, 3)
+    c.like("randint_like", torch.zeros(3, 5).t(), 100)
     cases.append(c)
     return cases
 

@@ -1059,7 +1059,7 @@ export function multinomial(input: Tensor, numSamples: number, replacement = fal
     if (zeroRow) throw new ValueError(op, "invalid multinomial distribution (sum of probabilities <= 0)");
     // q = empty_like(input).exponential_(1) in input's dtype and layout, then q = input / q
     const bits = new Bits(g);
-    const order = iterationOrder(op, input.shape, input.isContiguous() ? contiguousOf(input.shape) : input.strides);
+    const order = iterationOrder(op, input.shape, preservedStrides(input.shape, input.strides));
     const q = new Float64Array(probs.length);
     visit(q.length, order, (L) => {
       q[L] = round(-1.0 * glibcLog(1.0 - bits.u53(L)));
@@ -1103,6 +1103,40 @@ export function multinomial(input: Tensor, numSamples: number, replacement = fal
   return fromStorageArray(result, outShape, "int64", device);
 }
 
+/**
+ * The strides of PyTorch's empty_like(t) (memory_format=preserve): t's own strides when t is
+ * non-overlapping and dense (a permutation of a contiguous layout), contiguous strides otherwise.
+ */
+function preservedStrides(shape: readonly number[], strides: readonly number[]): number[] {
+  const dims = shape.map((_, d) => d).filter((d) => (shape[d] as number) !== 1);
+  const sorted = [...dims].sort((a, b) => (strides[a] as number) - (strides[b] as number));
+  let expect = 1;
+  for (const d of sorted) {
+    if (strides[d] !== expect) return contiguousOf(shape);
+    expect *= shape[d] as number;
+  }
+  return [...strides];
+}
+
+/** A new tensor laid out as empty_like(t) would be (see preservedStrides). */
+function emptyLike(t: Tensor, dtype: DType, device: string): Tensor {
+  const st = preservedStrides(t.shape, t.strides);
+  const contiguous = contiguousOf(t.shape);
+  if (st.every((s, i) => s === contiguous[i] || (t.shape[i] as number) <= 1)) return empty(t.shape, dtype, device);
+  // allocate the permutation of t's dims from the largest stride to the smallest, then permute back
+  const perm = t.shape.map((_, d) => d).sort((a, b) => (st[b] as number) - (st[a] as number) || a - b);
+  const base = empty(
+    perm.map((d) => t.shape[d] as number),
+    dtype,
+    device,
+  );
+  const inverse = new Array<number>(perm.length);
+  perm.forEach((d, i) => {
+    inverse[d] = i;
+  });
+  return base.permute(inverse);
+}
+
 function contiguousOf(shape: readonly number[]): number[] {
   const st = new Array<number>(shape.length);
   let acc = 1;
@@ -1124,10 +1158,22 @@ const likeArgs = (t: Tensor, o: LikeOptions): RandomCreateOptions => ({
   requiresGrad: o.requiresGrad,
 });
 
-/** torch.rand_like. */
-export const randLike = (t: Tensor, opts: LikeOptions = {}): Tensor => rand([...t.shape], likeArgs(t, opts));
-/** torch.randn_like. */
-export const randnLike = (t: Tensor, opts: LikeOptions = {}): Tensor => randn([...t.shape], likeArgs(t, opts));
+/** torch.rand_like: laid out like t (empty_like's preserve format), drawn in that layout's order. */
+export function randLike(t: Tensor, opts: LikeOptions = {}): Tensor {
+  const o = likeArgs(t, opts);
+  requireFloat("rand_like", o.dtype as DType);
+  const out = emptyLike(t, o.dtype as DType, o.device as string);
+  uniform_(out, 0, 1, { generator: o.generator });
+  return created(out, o);
+}
+/** torch.randn_like (a non-contiguous layout takes PyTorch's element-by-element normal path). */
+export function randnLike(t: Tensor, opts: LikeOptions = {}): Tensor {
+  const o = likeArgs(t, opts);
+  requireFloat("randn_like", o.dtype as DType);
+  const out = emptyLike(t, o.dtype as DType, o.device as string);
+  normal_(out, 0, 1, { generator: o.generator });
+  return created(out, o);
+}
 
 /** torch.randint_like(input, low = 0, high, { dtype, device, generator }): `randintLike(t, high)` or `randintLike(t, low, high)`. */
 export function randintLike(t: Tensor, a: number | bigint, b?: number | bigint | LikeOptions, c?: LikeOptions): Tensor {
@@ -1142,5 +1188,8 @@ export function randintLike(t: Tensor, a: number | bigint, b?: number | bigint |
     high = b;
     opts = c ?? {};
   }
-  return randint(low, high, [...t.shape], likeArgs(t, opts));
+  const o = likeArgs(t, opts);
+  const out = emptyLike(t, o.dtype as DType, o.device as string);
+  random_(out, low, high, { generator: o.generator });
+  return created(out, o);
 }
