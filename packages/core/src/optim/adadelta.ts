@@ -5,7 +5,7 @@ import { keep } from "../memory.js";
 import { zerosLike } from "../ops/creation.js";
 import { add, neg } from "../ops/elementwise.js";
 import type { Tensor } from "../tensor.js";
-import { addcmul_ } from "./kernels.js";
+import { addcmul_, axpy_ } from "./kernels.js";
 import { Optimizer, type ParamGroup, type Params } from "./optimizer.js";
 
 export interface AdadeltaOptions {
@@ -63,7 +63,7 @@ export class Adadelta extends Optimizer {
       const std = add(squareAvg, eps).sqrt_();
       const delta = add(accDelta, eps).sqrt_().div_(std).mul_(grad);
       addcmul_(accDelta.mul_(rho), delta, delta, 1 - rho);
-      p.add_(delta, { alpha: -lr });
+      axpy_(p, delta, -lr);
     }
   }
 }

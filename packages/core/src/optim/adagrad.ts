@@ -6,7 +6,7 @@ import { keep } from "../memory.js";
 import { full, fullLike } from "../ops/creation.js";
 import { add, div, mul, neg, reciprocal, sqrt, sub } from "../ops/elementwise.js";
 import type { Tensor } from "../tensor.js";
-import { addcdiv_, addcmul_ } from "./kernels.js";
+import { addcdiv_, addcmul_, scale_ } from "./kernels.js";
 import { Optimizer, type ParamGroup, type Params } from "./optimizer.js";
 
 export interface AdagradOptions {
@@ -107,7 +107,7 @@ export class Adagrad extends Optimizer {
       const grad = group.maximize ? neg(p.grad) : p.grad;
       const stepT = (state.step as Tensor).add_(1);
       if (weightDecay !== 0) grad.add_(p, { alpha: weightDecay });
-      const minusClr = mul(reciprocal(add(mul(sub(stepT, 1), lrDecay), 1)), -lr);
+      const minusClr = scale_(reciprocal(add(mul(sub(stepT, 1), lrDecay), 1)), -lr);
       addcmul_(state.sum as Tensor, grad, grad, 1);
       const std = add(sqrt(state.sum as Tensor), eps);
       p.add_(div(mul(grad, minusClr), std));

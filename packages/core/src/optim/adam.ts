@@ -5,9 +5,9 @@
 import { ValueError } from "../errors.js";
 import { keep } from "../memory.js";
 import { full, zerosLike } from "../ops/creation.js";
-import { add, div, neg, sqrt } from "../ops/elementwise.js";
+import { add, neg, sqrt } from "../ops/elementwise.js";
 import type { Tensor } from "../tensor.js";
-import { addcdiv_, addcmul_, maximumInto } from "./kernels.js";
+import { addcdiv_, addcmul_, axpy_, divScalar, maximumInto, scale_ } from "./kernels.js";
 import { pow } from "./libm.js";
 import { Optimizer, type ParamGroup, type ParamState, type Params } from "./optimizer.js";
 
@@ -55,8 +55,8 @@ function adamUpdate(p: Tensor, grad: Tensor, state: ParamState, group: ParamGrou
   const eps = group.eps as number;
   const expAvg = state.expAvg as Tensor;
   const expAvgSq = state.expAvgSq as Tensor;
-  expAvg.mul_(beta1).add_(grad, { alpha: 1 - beta1 });
-  addcmul_(expAvgSq.mul_(beta2), grad, grad, 1 - beta2);
+  axpy_(scale_(expAvg, beta1), grad, 1 - beta1);
+  addcmul_(scale_(expAvgSq, beta2), grad, grad, 1 - beta2);
   const step = stepT.itemSync() as number;
   const biasCorrection1 = 1 - pow(beta1, step);
   const biasCorrection2 = 1 - pow(beta2, step);
@@ -66,8 +66,8 @@ function adamUpdate(p: Tensor, grad: Tensor, state: ParamState, group: ParamGrou
   if (group.amsgrad) {
     const maxSq = state.maxExpAvgSq as Tensor;
     maximumInto(maxSq, maxSq, expAvgSq);
-    denom = div(sqrt(maxSq), biasCorrection2Sqrt).add_(eps);
-  } else denom = div(sqrt(expAvgSq), biasCorrection2Sqrt).add_(eps);
+    denom = divScalar(sqrt(maxSq), biasCorrection2Sqrt).add_(eps);
+  } else denom = divScalar(sqrt(expAvgSq), biasCorrection2Sqrt).add_(eps);
   addcdiv_(p, expAvg, denom, -stepSize);
 }
 
@@ -147,7 +147,7 @@ export class AdamW extends Optimizer {
       const grad = group.maximize ? neg(p.grad) : p.grad;
       const stepT = state.step as Tensor;
       stepT.add_(1);
-      p.mul_(1 - group.lr * weightDecay);
+      scale_(p, 1 - group.lr * weightDecay);
       adamUpdate(p, grad, state, group, stepT);
     }
   }

@@ -5,7 +5,7 @@ import { keep } from "../memory.js";
 import { zerosLike } from "../ops/creation.js";
 import { add, neg, sqrt } from "../ops/elementwise.js";
 import type { Tensor } from "../tensor.js";
-import { addcdiv_, addcmul, addcmul_ } from "./kernels.js";
+import { addcdiv_, addcmul, addcmul_, axpy_, scale_ } from "./kernels.js";
 import { Optimizer, type ParamGroup, type Params } from "./optimizer.js";
 
 export interface RMSpropOptions {
@@ -90,8 +90,8 @@ export class RMSprop extends Optimizer {
       avg = avg.add_(eps);
       if (momentum > 0) {
         const buf = state.momentumBuffer as Tensor;
-        addcdiv_(buf.mul_(momentum), grad, avg);
-        p.add_(buf, { alpha: -lr });
+        addcdiv_(scale_(buf, momentum), grad, avg);
+        axpy_(p, buf, -lr);
       } else addcdiv_(p, grad, avg, -lr);
     }
   }

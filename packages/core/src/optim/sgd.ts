@@ -4,6 +4,7 @@ import { ValueError } from "../errors.js";
 import { keep } from "../memory.js";
 import { add, clone, neg } from "../ops/elementwise.js";
 import type { Tensor } from "../tensor.js";
+import { axpy, axpy_, scale_ } from "./kernels.js";
 import { Optimizer, type ParamGroup, type Params, required } from "./optimizer.js";
 
 export interface SGDOptions {
@@ -69,12 +70,12 @@ export class SGD extends Optimizer {
       if (weightDecay !== 0) dp = add(dp, p, { alpha: weightDecay });
       if (momentum !== 0) {
         if (buf === null) buf = keep(clone(dp));
-        else buf.mul_(momentum).add_(dp, { alpha: 1 - dampening });
+        else axpy_(scale_(buf, momentum), dp, 1 - dampening);
         // (foreach=True adds in place, into .grad itself when there is no decay or maximize, as PyTorch's multi-tensor SGD)
-        if (nesterov) dp = group.foreach === true ? dp.add_(buf, { alpha: momentum }) : add(dp, buf, { alpha: momentum });
+        if (nesterov) dp = group.foreach === true ? axpy_(dp, buf, momentum) : axpy(dp, buf, momentum);
         else dp = buf;
       }
-      p.add_(dp, { alpha: -lr });
+      axpy_(p, dp, -lr);
       state.momentumBuffer = buf;
     }
   }
