@@ -259,3 +259,46 @@ describe("foreach: true", () => {
     expect(vals(h)).toEqual([0.5, 0.25]);
   });
 });
+
+describe("kernel reuse", () => {
+  it("a scheduled lr, Adam's step size and bias corrections do not compile a kernel per step", () => {
+    const F = globalThis.Function;
+    let compiles = 0;
+    globalThis.Function = new Proxy(F, {
+      construct(t, a) {
+        compiles++;
+        return Reflect.construct(t, a);
+      },
+    });
+    try {
+      const ps = [param([1, 2, 3]), param([4, 5])];
+      for (const p of ps) p.grad = torch.onesLike(p);
+      for (const opt of [
+        new optim.SGD(ps, { lr: 0.1, momentum: 0.9, nesterov: true }),
+        new optim.Adam(ps, { amsgrad: true }),
+        new optim.AdamW(ps),
+        new optim.RMSprop(ps, { momentum: 0.9, centered: true }),
+        new optim.Adagrad(ps, { lrDecay: 0.1 }),
+        new optim.Adadelta(ps),
+      ]) {
+        const sched = new optim.lrScheduler.CyclicLR(opt, { baseLr: 0.01, maxLr: 0.1, stepSizeUp: 3, cycleMomentum: false });
+        for (let i = 0; i < 3; i++) {
+          opt.step();
+          sched.step();
+        }
+        const before = compiles;
+        for (let i = 0; i < 10; i++) {
+          opt.step();
+          sched.step();
+        }
+        expect(compiles - before, opt.constructor.name).toBe(0);
+      }
+      // the counter does see compilations: a new constant makes a new kernel
+      const before = compiles;
+      torch.noGrad(() => torch.mul(ps[0] as torch.Tensor, 1 + Math.random()));
+      expect(compiles - before).toBe(1);
+    } finally {
+      globalThis.Function = F;
+    }
+  });
+});
