@@ -148,7 +148,8 @@ function scalarTailMask(shape: readonly number[], strides: (readonly number[])[]
   const oneScalar = st[0] === 1 && zeroInputs === 1 && st.slice(1).every((s) => s === 1 || s === 0);
   const vecEnd = contiguous || oneScalar ? inner - (inner % step) : 0;
   if (vecEnd === inner) return null;
-  return noGrad(() => reshape(ge(remainder(arange(n, { dtype: "int64", device }), inner), vecEnd), [...shape]));
+  const index = arange(n, { dtype: n < 2 ** 31 ? "int32" : "int64", device });
+  return noGrad(() => reshape(ge(remainder(index, inner), vecEnd), [...shape]));
 }
 function contiguousStrides(shape: readonly number[]): number[] {
   const s = new Array<number>(shape.length);
@@ -289,6 +290,7 @@ export function huberLoss(input: Tensor, target: Tensor, opts: ReductionOptions 
       const pm = where(gt(x, 0), 1, -1).to(d);
       const big = ge(abs(x), dl);
       const vec = mul(mul(where(big, mul(pm, dl), x), norm), gg);
+      if (norm === 1) return vec; // both lambdas agree
       const tail = scalarTailMask(
         shape,
         [stridesOf(sa as Tensor, shape), stridesOf(sb as Tensor, shape), stridesOf(gg, shape)],
@@ -381,16 +383,14 @@ export function nllLoss(input: Tensor, target: Tensor, opts: NLLOptions = {}): T
     const picked = input.ndim === 1 ? reshape(gather(input, 0, index), []) : squeeze(gather(input, 1, index), 1);
     return { valid, index, w, picked };
   });
+  const totalWeight = red === "mean" ? noGrad(() => (w ? sum(where(valid, w, 0)) : sum(valid.to(dt)))) : null;
   const y = noGrad(() => {
     // none: −x[t]·w[t] (0 where ignored); sum/mean: Σ −(x[t]·w[t]), mean divided by Σ w[t] over the non-ignored.
     const terms = where(valid, w ? mul(neg(picked), w) : neg(picked), 0);
     if (red === "none") return terms;
     const total = sum(terms);
-    if (red === "sum") return total;
-    const totalWeight = w ? sum(where(valid, w, 0)) : sum(valid.to(dt));
-    return div(total, totalWeight);
+    return totalWeight ? div(total, totalWeight) : total;
   });
-  const totalWeight = red === "mean" ? noGrad(() => (w ? sum(where(valid, w, 0)) : sum(valid.to(dt)))) : null;
   attachGrad("NllLossBackward0", [input], [y], totalWeight ? [totalWeight] : [], ([g], saved) => {
     const gg = g as Tensor;
     let vals: Tensor;
