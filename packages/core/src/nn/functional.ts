@@ -26,6 +26,7 @@ export {
   pad,
   relu6,
   scaledDotProductAttention,
+  torchColumnSums,
 } from "./functional_extra.js";
 // losses (nn/loss.ts)
 export {

@@ -29,6 +29,7 @@ import {
   add,
   div,
   exp,
+  fusedMulAdd,
   log1p,
   logicalOr,
   maskedFill,
@@ -53,6 +54,16 @@ import { Tensor } from "../tensor.js";
 const c = (v: number, like: Exp): Exp => konst(v, like.dtype);
 const shapeEq = (a: readonly number[], b: readonly number[]): boolean => a.length === b.length && a.every((d, i) => d === b[i]);
 const numelOf = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
+function broadcastShape(a: readonly number[], b: readonly number[]): number[] {
+  const n = Math.max(a.length, b.length);
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const x = a[a.length - n + i] ?? 1;
+    const y = b[b.length - n + i] ?? 1;
+    out.push(x === 1 ? y : x);
+  }
+  return out;
+}
 
 function requireFloat(op: string, x: Tensor): void {
   if (!(x instanceof Tensor)) throw new DTypeError(op, `expected a Tensor, got ${x === null ? "null" : typeof x}`);
@@ -60,10 +71,102 @@ function requireFloat(op: string, x: Tensor): void {
     throw new DTypeError(op, `expected a floating point tensor, got ${x.dtype} (shape ${fmtShape(x.shape)})`);
 }
 
-/** Σ over the rows of a 2-D tensor [n, m] → [m], sequential in row order from 0 (a matmul by ones). */
-function columnSums(g: Tensor): Tensor {
-  const n = g.shape[0] as number;
-  return reshape(matmul(ones([1, n], { dtype: g.dtype, device: g.device }), g), [g.shape[1] as number]);
+/** Σ over the rows of [k, m] → [m], sequential in row order from 0 (a matmul by ones: sequential over k). */
+function seqSum(rows: Tensor): Tensor {
+  const [k, m] = rows.shape as [number, number];
+  if (k === 0) return zeros([m], { dtype: rows.dtype, device: rows.device });
+  return reshape(matmul(ones([1, k], { dtype: rows.dtype, device: rows.device }), rows), [m]);
+}
+/** Sequential sums of consecutive groups of `size` rows of [g·size, m] → [g, m]. */
+function groupSums(rows: Tensor, size: number): Tensor {
+  const [n, m] = rows.shape as [number, number];
+  const g = n / size;
+  if (g === 0) return zeros([0, m], { dtype: rows.dtype, device: rows.device });
+  const ones3 = ones([1, size], { dtype: rows.dtype, device: rows.device });
+  return reshape(matmul(ones3, reshape(rows, [g, size, m])), [g, m]);
+}
+/** PyTorch's utils::CeilLog2. */
+const ceilLog2 = (x: number): number => (x <= 2 ? 1 : 32 - Math.clz32(x - 1));
+
+/**
+ * PyTorch's multi_row_sum (aten/src/ATen/native/cpu/SumKernel.cpp) down the rows of [n, m]: rows
+ * are summed sequentially in chunks of S = 2^max(4, ⌊ceil_log2(n)/4⌋); chunk sums accumulate in a
+ * level-1 accumulator that is flushed into level 2 every S chunks, level 2 into level 3 every S²;
+ * the leftover rows, then levels 1, 2, 3 are added at the end.
+ */
+function cascadeRows(a: Tensor): Tensor {
+  const n = a.shape[0] as number;
+  const s = 1 << Math.max(4, Math.floor(ceilLog2(n) / 4));
+  const full = Math.floor(n / s);
+  const chunks = groupSums(narrow(a, 0, 0, full * s), s);
+  const g1 = Math.floor(full / s);
+  const level1 = groupSums(narrow(chunks, 0, 0, g1 * s), s);
+  const acc1 = seqSum(narrow(chunks, 0, g1 * s, full - g1 * s));
+  const g2 = Math.floor(g1 / s);
+  const level2 = groupSums(narrow(level1, 0, 0, g2 * s), s);
+  const acc2 = seqSum(narrow(level1, 0, g2 * s, g1 - g2 * s));
+  const acc3 = seqSum(level2);
+  const acc0 = seqSum(narrow(a, 0, full * s, n - full * s));
+  return add(add(add(acc0, acc1), acc2), acc3);
+}
+/** PyTorch's row_sum: four interleaved cascades (rows ≡ k mod 4), the leftover rows added to the first, then summed in order. */
+function cascadeRowsIlp4(a: Tensor): Tensor {
+  const [n, m] = a.shape as [number, number];
+  const q = Math.floor(n / 4);
+  const lanes = reshape(narrow(a, 0, 0, q * 4), [q, 4, m]);
+  const partial = [0, 1, 2, 3].map((k) =>
+    q > 0 ? cascadeRows(lanes.select(1, k)) : zeros([m], { dtype: a.dtype, device: a.device }),
+  );
+  const rest = narrow(a, 0, q * 4, n - q * 4);
+  const p0 = rest.shape[0] ? seqSum(cat([unsqueeze(partial[0] as Tensor, 0), rest], 0)) : (partial[0] as Tensor);
+  return add(add(add(p0, partial[1] as Tensor), partial[2] as Tensor), partial[3] as Tensor);
+}
+
+/**
+ * Σ along the last dim of [R, S] (each row contiguous) in PyTorch's order (cascade_sum's contiguous
+ * inner reduction): with S ≥ V (8 float32, 4 float64) lane L of V sums x[V·i + L] with the 4-way
+ * interleaved cascade, then the S mod V tail elements and the V lane sums are added in order to 0;
+ * shorter rows take the scalar 4-way interleaved cascade.
+ */
+export function torchRowSums(x: Tensor): Tensor {
+  const [r, n] = x.shape as [number, number];
+  const c = x.isContiguous() ? x : contiguous(x);
+  const v = x.dtype === "float64" ? 4 : 8;
+  if (n < v) return add(cascadeRowsIlp4(transpose(c, 0, 1)), 0);
+  const vs = Math.floor(n / v);
+  // [R, vs, V] → [vs, R·V]: every (row, lane) a column of the cascade
+  const lanes = reshape(cascadeRowsIlp4(reshape(transpose(reshape(narrow(c, 1, 0, vs * v), [r, vs, v]), 0, 1), [vs, r * v])), [
+    r,
+    v,
+  ]);
+  const tail = narrow(c, 1, vs * v, n - vs * v);
+  const terms = cat([tail, lanes], 1);
+  return reshape(matmul(terms, ones([terms.shape[1] as number, 1], { dtype: x.dtype, device: x.device })), [r]);
+}
+
+/** Σ of a contiguous 1-D float tensor in PyTorch's order (torchRowSums of one row). */
+export function torchVectorSum(x: Tensor): Tensor {
+  return reshape(torchRowSums(reshape(x, [1, -1])), []);
+}
+
+/**
+ * Σ over the rows of a 2-D tensor [n, m] → [m] in PyTorch's order for a contiguous outer-dim
+ * float sum (cascade_sum): columns in blocks of 4 vectors (4·8 float32, 4·4 float64; 4 columns when
+ * m is below one vector) take the plain cascade, the remaining columns the 4-way interleaved one.
+ * (PyTorch runs single-threaded here; more threads split the rows differently.)
+ */
+export function torchColumnSums(g: Tensor): Tensor {
+  const [n, m] = g.shape as [number, number];
+  const x = g.isContiguous() ? g : contiguous(g);
+  if (n === 0) return zeros([m], { dtype: g.dtype, device: g.device });
+  if (m === 1) return reshape(torchVectorSum(reshape(x, [n])), [1]);
+  const v = g.dtype === "float64" ? 4 : 8;
+  const plain = m >= v ? 4 * v * Math.floor(m / (4 * v)) : 4 * Math.floor(m / 4);
+  const parts: Tensor[] = [];
+  if (plain > 0) parts.push(cascadeRows(narrow(x, 1, 0, plain)));
+  if (plain < m) parts.push(cascadeRowsIlp4(narrow(x, 1, plain, m - plain)));
+  // the output starts at 0 and the sum is added to it (0 + s: −0 becomes +0)
+  return add(parts.length === 1 ? (parts[0] as Tensor) : cat(parts, 0), 0);
 }
 
 // ---------------------------------------------------------------- linear
@@ -106,7 +209,7 @@ export function linear(input: Tensor, weight: Tensor, bias?: Tensor | null): Ten
     return [
       x2.requiresGrad ? matmul(gg, sw as Tensor) : null,
       weight.requiresGrad ? matmul(transpose(gg, 0, 1), sx as Tensor) : null,
-      bias?.requiresGrad ? reshape(columnSums(gg), [...bias.shape]) : null,
+      bias?.requiresGrad ? reshape(torchColumnSums(gg), [...bias.shape]) : null,
     ];
   });
   return reshape(y2, [...lead, outF]);
@@ -134,8 +237,18 @@ export function bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias?: 
   // t[o, n, j] = Σ_i a[n, i]·W[o, i, j]; y[n, o] = Σ_j t[o, n, j]·b[n, j]
   const t = matmul(unsqueeze(a, 0), weight);
   let y = transpose(sum(mul(t, unsqueeze(b, 0)), -1), 0, 1);
-  if (bias) y = add(y, bias);
+  if (bias) y = addRowBias(y, bias);
   return reshape(y, [...lead, outF]);
+}
+
+/** y [R, O] + bias [O]; the bias gradient is the column sum in PyTorch's cascade order (as autograd's sum_to_size). */
+function addRowBias(y: Tensor, bias: Tensor): Tensor {
+  const out = noGrad(() => add(y, bias));
+  attachGrad("AddBackward0", [y, bias], [out], [], ([g]) => {
+    const gg = g as Tensor;
+    return [gg, reshape(torchColumnSums(contiguous(gg)), [...bias.shape])];
+  });
+  return out;
 }
 
 // ---------------------------------------------------------------- normalisation
@@ -200,6 +313,10 @@ export function groupNorm(input: Tensor, numGroups: number, weight?: Tensor | nu
  * torch.nn.functional.batch_norm over dim 1 of [N, C, *]. In training the batch statistics are used
  * and runningMean/runningVar (when given) are updated in place with `momentum`; otherwise the
  * running statistics normalise.
+ *
+ * Forward and backward are PyTorch 1.13's CPU kernels (aten/src/ATen/native/cpu/batch_norm_kernel.cpp,
+ * AVX2 build, one thread) operation for operation; see batchNormStats / batchNormBackward. The
+ * input is taken in its logical (contiguous) layout.
  */
 export function batchNorm(
   input: Tensor,
@@ -228,72 +345,195 @@ export function batchNorm(
     throw new ValueError(op, `Expected more than 1 value per channel when training, got input size ${fmtShape(input.shape)}`);
   if (!training && (!runningMean || !runningVar))
     throw new ValueError(op, "running_mean and running_var must be defined in evaluation mode");
-  const chShape = [1, ch, ...input.shape.slice(2).map(() => 1)];
   const dtype = input.dtype;
   const cd = opmath(dtype);
-  const x = to(input, cd);
-  // [C, N·HW] in (n, hw) order, as PyTorch's per-channel loops visit the elements.
-  const perChannel = (t: Tensor): Tensor => reshape(transpose(t, 0, 1), [ch, -1]);
+  const chShape = [1, ch, ...input.shape.slice(2).map(() => 1)];
+  const x = noGrad(() => contiguous(to(input, cd)));
+  const w = weight ? noGrad(() => to(weight, cd)) : null;
+  const b = bias ? noGrad(() => to(bias, cd)) : null;
   let meanC: Tensor;
   let invstdC: Tensor;
   if (training) {
-    const stats = noGrad(() => batchStats(perChannel(x), count, eps));
+    const stats = noGrad(() => batchNormStats(x, eps));
+    meanC = stats.mean;
+    invstdC = stats.invstd;
     if (runningMean || runningVar)
       noGrad(() => {
-        const m = Math.fround(momentum);
-        const keep = Math.fround(1 - m);
+        // momentum in the parameter dtype (float for float32), 1 − momentum in it too
+        const f64 = cd === "float64";
+        const m = f64 ? momentum : Math.fround(momentum);
+        const keep = f64 ? 1 - m : Math.fround(1 - m);
         if (runningMean) {
-          // running_mean = m·mean + (1 − m)·running_mean, in float32
-          const upd = add(mul(stats.mean, m), mul(to(runningMean, cd), keep));
-          runningMean.copy_(upd);
+          // running_mean = m·mean + (1 − m)·running_mean, in the parameter dtype
+          runningMean.copy_(add(mul(stats.mean, m), mul(to(runningMean, cd), keep)));
         }
         if (runningVar) {
-          // running_var = m·(var_sum / (n − 1)) + (1 − m)·running_var: the products float64 / float32, the sum in float64
+          // running_var = m·(var_sum / (n − 1)) + (1 − m)·running_var: var_sum / (n − 1) in the
+          // dtype, then (float32) m·unbiased in float64 plus the float32 product, rounded once more
           const unbiased = to(div(stats.varSum, count - 1), "float64");
-          const upd = add(mul(unbiased, m), to(mul(to(runningVar, cd), keep), "float64"));
-          runningVar.copy_(upd);
+          runningVar.copy_(add(mul(unbiased, m), to(mul(to(runningVar, cd), keep), "float64")));
         }
       });
-    // The batch statistics take part in the gradient: recompute them differentiably around the
-    // exact values (the values are the exact ones; the graph is that of mean and biased variance).
-    meanC = attachValue(mean(perChannel(x), [1]), stats.mean);
-    invstdC = attachValue(rsqrt(add(var_(perChannel(x), [1], { correction: 0 }), eps)), stats.invstd);
   } else {
-    meanC = to(runningMean as Tensor, cd);
-    // invstd = 1 / sqrt(running_var + eps), in the input dtype
-    invstdC = div(1, sqrtOf(add(to(runningVar as Tensor, cd), Math.fround(eps))));
+    meanC = noGrad(() => to(runningMean as Tensor, cd));
+    // invstd = 1 / sqrt(running_var + eps), in the dtype
+    invstdC = noGrad(() => div(1, sqrt(add(to(runningVar as Tensor, cd), cd === "float64" ? eps : Math.fround(eps)))));
   }
-  // y = x·alpha + beta with alpha = invstd·w, beta = b − mean·alpha (PyTorch's transform)
-  const alpha = weight ? mul(invstdC, to(weight, cd)) : invstdC;
-  const beta = bias ? sub(to(bias, cd), mul(meanC, alpha)) : neg(mul(meanC, alpha));
-  const y = add(mul(x, reshape(alpha, chShape)), reshape(beta, chShape));
-  return to(y, dtype);
-}
-
-const sqrtOf = (t: Tensor): Tensor => sqrt(t);
-
-/** `value` carrying the gradient graph of `graph` (same shape): value + (graph − graph.detach()) without the rounding. */
-function attachValue(graph: Tensor, value: Tensor): Tensor {
-  if (!graph.requiresGrad) return value;
-  const y = value.clone();
-  attachGrad("StatsBackward", [graph], [y], [], ([g]) => [g as Tensor]);
+  // y = x·alpha + beta with alpha = invstd·w, beta = b − mean·alpha, both multiply-adds fused (FMA)
+  const y = noGrad(() => {
+    const alpha = w ? mul(invstdC, w) : invstdC;
+    const beta = fusedMulAdd(neg(meanC), alpha, b ?? 0);
+    return to(fusedMulAdd(x, reshape(alpha, chShape), reshape(beta, chShape)), dtype);
+  });
+  const saved = training ? [x, meanC, invstdC] : [x, meanC, to(runningVar as Tensor, cd)];
+  attachGrad("NativeBatchNormBackward0", [input, weight, bias], [y], saved, ([g], [sx, sm, sv]) => {
+    const [gx, gw, gb] = batchNormBackward(to(g as Tensor, cd), sx as Tensor, w, sm as Tensor, sv as Tensor, training, eps, [
+      input.requiresGrad,
+      weight?.requiresGrad === true,
+      bias?.requiresGrad === true,
+    ]);
+    return [gx && to(gx, dtype), gw && weight && to(gw, weight.dtype), gb && bias && to(gb, bias.dtype)];
+  });
   return y;
 }
 
-/** PyTorch's batch_norm_cpu_collect_stats for x [C, M] (float32/float64): mean, var_sum, invstd. */
-function batchStats(x: Tensor, count: number, eps: number): { mean: Tensor; varSum: Tensor; invstd: Tensor } {
+const VEC = (dt: DType): number => (dt === "float64" ? 4 : 8);
+
+/**
+ * PyTorch's batch_norm_cpu_collect_stats for x [N, C, *] (contiguous): mean, var_sum and invstd per channel.
+ * - image size > 1 (contiguous kernel): per channel a sequential float64 sum of x; mean = sum / N
+ *   rounded; var_sum = sequential float64 sum of the squares (x − mean)² (each rounded in the dtype);
+ * - image size 1 ([N, C], the channels-last kernel): a sequential sum in the dtype over the rows,
+ *   mean = float64(sum) / N rounded; var_sum = the chain buf = fma(x − mean, x − mean, buf) over the rows.
+ * invstd = 1 / sqrt(float64(var_sum / N) + eps), var_sum / N in the dtype.
+ */
+function batchNormStats(x: Tensor, eps: number): { mean: Tensor; varSum: Tensor; invstd: Tensor } {
   const dt = x.dtype;
-  const ones64 = ones([count, 1], { dtype: "float64", device: x.device });
-  // sum in float64, sequential; mean = sum / N in float64, rounded to the dtype
-  const s = matmul(to(x, "float64"), ones64);
-  const meanC = to(div(s, count), dt);
-  // var_sum = Σ float64((x − mean)·(x − mean)) with the square in the dtype, stored in the dtype
-  const d = sub(x, meanC);
-  const varSum = to(matmul(to(mul(d, d), "float64"), ones64), dt);
-  // invstd = 1 / sqrt(float64(var_sum / N) + eps), var_sum / N in the dtype
-  const v = to(div(varSum, count), "float64");
-  const invstd = to(div(1, sqrtOf(add(v, eps))), dt);
-  return { mean: reshape(meanC, [-1]), varSum: reshape(varSum, [-1]), invstd: reshape(invstd, [-1]) };
+  const [n, ch] = x.shape as [number, number];
+  const count = x.numel() / ch;
+  let meanC: Tensor;
+  let varSum: Tensor;
+  if (count === n) {
+    const x2 = reshape(x, [n, ch]);
+    meanC = to(div(to(seqSum(x2), "float64"), count), dt);
+    let buf = zeros([ch], { dtype: dt, device: x.device });
+    for (let i = 0; i < n; i++) {
+      const d = sub(x2.select(0, i), meanC);
+      buf = fusedMulAdd(d, d, buf);
+    }
+    varSum = buf;
+  } else {
+    const xc = reshape(transpose(reshape(x, [n, ch, -1]), 0, 1), [ch, -1]);
+    const ones64 = ones([count, 1], { dtype: "float64", device: x.device });
+    meanC = reshape(to(div(matmul(to(xc, "float64"), ones64), count), dt), [ch]);
+    const d = sub(xc, unsqueeze(meanC, 1));
+    varSum = reshape(to(matmul(to(mul(d, d), "float64"), ones64), dt), [ch]);
+  }
+  const invstd = to(div(1, sqrt(add(to(div(varSum, count), "float64"), eps))), dt);
+  return { mean: meanC, varSum, invstd };
+}
+
+/** vec_reduce_all over the lanes of acc [R, V]: float32 the AVX2 shuffle tree ((0+4)+(2+6)) + ((1+5)+(3+7)); float64 the lanes in order. */
+function reduceLanes(acc: Tensor): Tensor {
+  const v = acc.shape[1] as number;
+  if (v === 8) {
+    const perm = (p: number[]): Tensor => indexSelect(acc, 1, tensor(p, { dtype: "int64", device: acc.device }));
+    let w = add(acc, perm([4, 5, 6, 7, 0, 1, 2, 3]));
+    w = add(w, indexSelect(w, 1, tensor([2, 3, 0, 1, 6, 7, 4, 5], { dtype: "int64", device: acc.device })));
+    w = add(w, indexSelect(w, 1, tensor([1, 0, 3, 2, 5, 4, 7, 6], { dtype: "int64", device: acc.device })));
+    return w.select(1, 0);
+  }
+  let s = acc.select(1, 0);
+  for (let i = 1; i < v; i++) s = add(s, acc.select(1, i));
+  return s;
+}
+
+/**
+ * vec::reduce_all (sum) over each row of [R, S] (dot: vec::map2_reduce_all of d·dy, whose vector
+ * accumulation contracts to acc = fma(d, dy, acc)): rows shorter than a vector are summed in
+ * order; otherwise per lane over the full vectors, the tail added to the first lanes, then the lanes.
+ */
+function rowReduceAll(v: Tensor, dy?: Tensor): Tensor {
+  const [r, s] = v.shape as [number, number];
+  const lanes = VEC(v.dtype);
+  if (s < lanes) {
+    const terms = dy ? mul(v, dy) : v;
+    return reshape(matmul(terms, ones([s, 1], { dtype: v.dtype, device: v.device })), [r]);
+  }
+  const nb = Math.floor(s / lanes);
+  const t = s - nb * lanes;
+  const blocks = (z: Tensor): Tensor => reshape(narrow(z, 1, 0, nb * lanes), [r, nb, lanes]);
+  let acc: Tensor;
+  if (!dy) acc = reshape(matmul(ones([1, nb], { dtype: v.dtype, device: v.device }), blocks(v)), [r, lanes]);
+  else {
+    const bv = blocks(v);
+    const bd = blocks(dy);
+    acc = mul(bv.select(1, 0), bd.select(1, 0));
+    for (let i = 1; i < nb; i++) acc = fusedMulAdd(bv.select(1, i), bd.select(1, i), acc);
+  }
+  if (t > 0) {
+    const head = narrow(acc, 1, 0, t);
+    const tv = narrow(v, 1, nb * lanes, t);
+    const added = dy ? fusedMulAdd(tv, narrow(dy, 1, nb * lanes, t), head) : add(head, tv);
+    acc = cat([added, narrow(acc, 1, t, lanes - t)], 1);
+  }
+  return reduceLanes(acc);
+}
+
+/** PyTorch's batch_norm backward (contiguous and channels-last kernels): [grad_input, grad_weight, grad_bias]. */
+function batchNormBackward(
+  g: Tensor,
+  x: Tensor,
+  w: Tensor | null,
+  mean: Tensor,
+  invstdOrVar: Tensor,
+  train: boolean,
+  eps: number,
+  [needX, needW, needB]: boolean[],
+): (Tensor | null)[] {
+  const dt = x.dtype;
+  const [n, ch] = x.shape as [number, number];
+  const count = x.numel() / ch;
+  const channelsLast = count === n;
+  const chShape = [1, ch, ...x.shape.slice(2).map(() => 1)];
+  const per = (t: Tensor): Tensor => reshape(t, chShape);
+  // invstd: the saved one in training; in evaluation 1 / sqrt(running_var + eps) in float64
+  const invstd = train ? invstdOrVar : to(div(1, sqrt(add(to(invstdOrVar, "float64"), eps))), dt);
+  let sumD: Tensor; // Σ dy per channel, float64
+  let dotD: Tensor; // Σ (x − mean)·dy per channel, float64
+  let sumF: Tensor | null = null;
+  if (channelsLast) {
+    const x2 = reshape(x, [n, ch]);
+    const g2 = reshape(g, [n, ch]);
+    sumF = seqSum(g2);
+    let dot = zeros([ch], { dtype: dt, device: x.device });
+    for (let i = 0; i < n; i++) dot = fusedMulAdd(sub(x2.select(0, i), mean), g2.select(0, i), dot);
+    sumD = to(sumF, "float64");
+    dotD = to(dot, "float64");
+  } else {
+    const rows = (t: Tensor): Tensor => reshape(t, [n * ch, -1]);
+    const xm = sub(reshape(x, [n, ch, -1]), reshape(mean, [1, ch, 1]));
+    const sNC = reshape(rowReduceAll(rows(g)), [n, ch]);
+    const dNC = reshape(rowReduceAll(rows(xm), rows(g)), [n, ch]);
+    // per channel, the per-sample partial sums added in float64 in sample order
+    sumD = seqSum(to(sNC, "float64"));
+    dotD = seqSum(to(dNC, "float64"));
+  }
+  let gx: Tensor | null = null;
+  if (needX) {
+    const wv = w ?? ones([ch], { dtype: dt, device: x.device });
+    if (train) {
+      // k = dotp·invstd·invstd / N and grad_mean = sum / N in the dtype (sum / N in float64 for the contiguous kernel)
+      const k = div(mul(mul(to(dotD, dt), invstd), invstd), count);
+      const gradMean = channelsLast ? div(sumF as Tensor, count) : to(div(sumD, count), dt);
+      // dx = (dy − grad_mean − (x − mean)·k)·invstd·w, the multiply-subtract fused
+      const inner = fusedMulAdd(neg(sub(x, per(mean))), per(k), sub(g, per(gradMean)));
+      gx = mul(mul(inner, per(invstd)), per(wv));
+    } else gx = mul(mul(g, per(invstd)), per(wv));
+  }
+  const gw = needW ? to(mul(dotD, to(invstd, "float64")), dt) : null;
+  const gb = needB ? to(sumD, dt) : null;
+  return [gx, gw, gb];
 }
 
 // ---------------------------------------------------------------- embedding
@@ -329,18 +569,29 @@ export function embedding(input: Tensor, weight: Tensor, opts: EmbeddingOptions 
     let gg = g as Tensor;
     const ix = si as Tensor;
     if (pad !== null) gg = where(unsqueeze(ne(ix, pad), 1), gg, 0);
-    if (opts.scaleGradByFreq) {
-      const counts = indexAdd(
-        zeros([num], { dtype: gg.dtype, device: gg.device }),
-        0,
-        ix,
-        ones([ix.numel()], { dtype: gg.dtype, device: gg.device }),
-      );
-      gg = div(gg, unsqueeze(indexSelect(counts, 0, ix), 1));
-    }
+    if (opts.scaleGradByFreq) return [embeddingBackwardByFreq(gg, ix, num, pad)];
     return [indexAdd(zeros([num, dim], { dtype: gg.dtype, device: gg.device }), 0, ix, gg)];
   });
   return reshape(rows, [...input.shape, dim]);
+}
+
+/**
+ * embedding_dense_backward with scale_grad_by_freq: in index order, grad_weight[k] = fma(grad[i],
+ * float(1 / count[k]), grad_weight[k]) (PyTorch's add_(grad[i], alpha = scale)). Not differentiable further.
+ */
+function embeddingBackwardByFreq(g: Tensor, ix: Tensor, num: number, pad: number | null): Tensor {
+  return noGrad(() => {
+    const idx = Array.from(ix.dataSync() as ArrayLike<number | bigint>, Number);
+    const counts = new Map<number, number>();
+    for (const k of idx) counts.set(k, (counts.get(k) ?? 0) + 1);
+    const gw = zeros([num, g.shape[1] as number], { dtype: g.dtype, device: g.device });
+    idx.forEach((k, i) => {
+      if (k === pad) return;
+      const row = narrow(gw, 0, k, 1);
+      row.copy_(fusedMulAdd(narrow(g, 0, i, 1), Math.fround(1 / (counts.get(k) as number)), row));
+    });
+    return gw;
+  });
 }
 
 /** torch.embedding_renorm_: rows referenced by idx with norm > maxNorm are scaled to maxNorm (in place, no grad). */
@@ -508,9 +759,13 @@ export function hardtanh(input: Tensor, minVal = -1, maxVal = 1, inplace = false
   );
   return inplaceResult(input, y, inplace);
 }
+/**
+ * hardtanh_backward as PyTorch's vectorised loop: g where min < x < max, else 0 (so NaN inputs get
+ * 0; PyTorch's scalar tail loop — the last n mod 8 elements of a contiguous run — passes g for NaN).
+ */
 function hardtanhBackward(g: Tensor, x: Tensor, lo: number, hi: number): Tensor {
   const y = binaryPointwise("hardtanh_backward", g, x, (a, b) =>
-    select(bin("or", bin("le", b, c(lo, b)), bin("ge", b, c(hi, b))), c(0, a), a),
+    select(bin("and", bin("gt", b, c(lo, b)), bin("lt", b, c(hi, b))), a, c(0, a)),
   );
   attachGrad("HardtanhBackwardBackward0", [g], [y], [x], ([gg], [sx]) => [hardtanhBackward(gg as Tensor, sx as Tensor, lo, hi)]);
   return y;
@@ -903,7 +1158,12 @@ export function multiHeadAttentionForward(
     ]);
     if (!attnMask) attnMask = kpm;
     else if (attnMask.dtype === "bool") attnMask = logicalOr(attnMask, kpm.dtype === "bool" ? kpm : ne(kpm, 0));
-    else attnMask = maskedFill(attnMask, kpm.dtype === "bool" ? kpm : ne(kpm, 0), Number.NEGATIVE_INFINITY);
+    else {
+      // PyTorch's out-of-place masked_fill broadcasts self and mask together (core's does not: expand first)
+      const m = kpm.dtype === "bool" ? kpm : ne(kpm, 0);
+      const shape = broadcastShape(attnMask.shape, m.shape);
+      attnMask = maskedFill(contiguous(expand(attnMask, shape)), m, Number.NEGATIVE_INFINITY);
+    }
   }
   if (attnMask && attnMask.dtype === "bool") attnMask = floatMask(attnMask, q.dtype);
   const p = training ? dropoutP : 0;

@@ -1,6 +1,8 @@
 // MaxPool2d, AvgPool2d, AdaptiveAvgPool2d (torch.nn.modules.pooling).
+import { attachGrad, noGrad } from "../../autograd/graph.js";
 import { adaptiveAvgPool2d, avgPool2d, maxPool2d } from "../../ops/conv.js";
 import type { Tensor } from "../../tensor.js";
+import { torchRowSums } from "../functional_extra.js";
 import { Module } from "../module.js";
 import { pyBool, pyVal } from "./util.js";
 
@@ -83,6 +85,26 @@ export class AvgPool2d extends Module {
   }
 }
 
+/**
+ * A 1×1 adaptive average pool as PyTorch computes it: the mean over H, W — the sum in PyTorch's
+ * cascade order for contiguous rows (torchRowSums), divided by H·W. Its gradient is g / (H·W) everywhere.
+ */
+function globalAvgPool(input: Tensor): Tensor {
+  const unbatched = input.ndim === 3;
+  const x = unbatched ? input.unsqueeze(0) : input;
+  if (x.ndim !== 4) return adaptiveAvgPool2d(input, 1);
+  const [n, c, h, w] = x.shape as [number, number, number, number];
+  const count = h * w;
+  const y4 = noGrad(() =>
+    torchRowSums(x.reshape([n * c, count]))
+      .div(count)
+      .reshape([n, c, 1, 1]),
+  );
+  const y = unbatched ? y4.squeeze(0) : y4;
+  attachGrad("MeanBackward1", [input], [y], [], ([g]) => [(g as Tensor).expand([...input.shape]).div(count)]);
+  return y;
+}
+
 export class AdaptiveAvgPool2d extends Module {
   readonly outputSize: number | (number | null)[];
   constructor(outputSize: number | (number | null)[]) {
@@ -90,7 +112,11 @@ export class AdaptiveAvgPool2d extends Module {
     this.outputSize = outputSize;
   }
   override forward(input: Tensor): Tensor {
-    return adaptiveAvgPool2d(input, this.outputSize);
+    const o = this.outputSize;
+    const global = o === 1 || (Array.isArray(o) && o.length === 2 && o[0] === 1 && o[1] === 1);
+    return global && (input.dtype === "float32" || input.dtype === "float64")
+      ? globalAvgPool(input)
+      : adaptiveAvgPool2d(input, o);
   }
   override extraRepr(): string {
     return `output_size=${pyVal(this.outputSize)}`;
