@@ -3,6 +3,7 @@
 
 import { ValueError } from "../errors.js";
 import { keep } from "../memory.js";
+import { to } from "../ops/convert.js";
 import { full, fullLike } from "../ops/creation.js";
 import { add, div, mul, neg, reciprocal, sqrt, sub } from "../ops/elementwise.js";
 import type { Tensor } from "../tensor.js";
@@ -110,7 +111,8 @@ export class Adagrad extends Optimizer {
       const minusClr = scale_(reciprocal(add(mul(sub(stepT, 1), lrDecay), 1)), -lr);
       addcmul_(state.sum as Tensor, grad, grad, 1);
       const std = add(sqrt(state.sum as Tensor), eps);
-      p.add_(div(mul(grad, minusClr), std));
+      // (step lives on the CPU, as in PyTorch; the factor joins the gradient's device)
+      p.add_(div(mul(grad, minusClr.device === grad.device ? minusClr : to(minusClr, grad.device)), std));
     }
   }
 }
