@@ -1,4 +1,5 @@
 // dtypes, their storage, and PyTorch's type-promotion rules.
+import { DTypeError } from "./errors.js";
 
 export type DType = "float32" | "float64" | "float16" | "bfloat16" | "int32" | "int64" | "uint8" | "bool";
 
@@ -69,7 +70,8 @@ export type PromotionOperand = { dtype: DType; kind: "dim" | "zero" | "scalar" }
 
 export let defaultFloat: DType = "float32";
 export function setDefaultDtype(d: DType): void {
-  if (d !== "float32" && d !== "float64") throw new TypeError(`setDefaultDtype: only float32 or float64 is supported, got ${d}`);
+  if (d !== "float32" && d !== "float64")
+    throw new DTypeError("set_default_dtype", `only float32 or float64 can be the default dtype, got ${d}`);
   defaultFloat = d;
 }
 

@@ -71,11 +71,19 @@ export type Exp =
 const COMPARE = new Set<BinaryOp>(["eq", "ne", "lt", "le", "gt", "ge", "and", "or", "xor"]);
 const PREDICATE = new Set<UnaryOp>(["not", "isnan", "isinf", "isfinite"]);
 
+/** C's float → int64 conversion: truncation; NaN and out-of-range give INT64_MIN (x86). */
+const toInt64 = (v: number | bigint): bigint =>
+  typeof v === "bigint"
+    ? BigInt.asIntN(64, v)
+    : v > -9223372036854775809 && v < 9223372036854775808
+      ? BigInt(Math.trunc(v))
+      : -9223372036854775808n;
+
 /** A constant, rounded to its dtype's value set (a float32 constant is a float32 value). */
 export const konst = (v: number | bigint | boolean, dtype: DType): Exp => ({
   k: "const",
   dtype,
-  v: typeof v === "boolean" ? (v ? 1 : 0) : dtype === "int64" ? BigInt(v) : roundToDtype(Number(v), dtype),
+  v: typeof v === "boolean" ? (v ? 1 : 0) : dtype === "int64" ? toInt64(v) : roundToDtype(Number(v), dtype),
 });
 export const load = (i: number, dtype: DType): Exp => ({ k: "load", i, dtype });
 export const gload = (i: number, dtype: DType, off: Exp): Exp => ({ k: "gload", i, dtype, off });

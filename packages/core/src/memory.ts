@@ -1,4 +1,5 @@
 // torch.tidy and friends: explicit lifetime for tensors (GPU memory is invisible to JS's GC).
+import { ValueError } from "./errors.js";
 import { currentScope, keep, popScope, pushScope, Tensor } from "./tensor.js";
 
 function collect(x: unknown, into: Set<Tensor>, seen = new Set<unknown>()): void {
@@ -20,10 +21,16 @@ export function tidy<T>(fn: () => T): T {
   let result: T;
   try {
     result = fn();
-  } finally {
+  } catch (e) {
     popScope();
+    for (const t of scope) t.dispose();
+    throw e;
   }
-  if (result instanceof Promise) throw new TypeError("tidy: fn must be synchronous");
+  popScope();
+  if (result instanceof Promise) {
+    for (const t of scope) t.dispose();
+    throw new ValueError("tidy", "fn must be synchronous (ops are synchronous; await readback outside tidy)");
+  }
   const kept = new Set<Tensor>();
   collect(result, kept);
   const parent = currentScope();

@@ -25,9 +25,21 @@ export function keep<T extends Tensor>(t: T): T {
   return t;
 }
 
-const finalizer = new FinalizationRegistry<{ storage: Storage; device: string }>((h) => {
+/** A tensor's hold on its autograd node (nodes are reference counted, like PyTorch's shared_ptr). */
+interface GradHold {
+  node: Node | null;
+  released: boolean;
+}
+const releaseHold = (h: GradHold): void => {
+  if (h.released) return;
+  h.released = true;
+  h.node?._unref();
+};
+
+const finalizer = new FinalizationRegistry<{ storage: Storage; device: string; hold: GradHold }>((h) => {
   countTensor(h.device, -1);
   h.storage.release();
+  releaseHold(h.hold);
 });
 
 export class Tensor {
@@ -41,8 +53,19 @@ export class Tensor {
 
   requiresGrad = false;
   grad: Tensor | null = null;
+  /** @internal */ readonly _hold: GradHold = { node: null, released: false };
   /** The autograd node that produced this tensor (null for leaves). */
-  gradFn: Node | null = null;
+  get gradFn(): Node | null {
+    return this._hold.node;
+  }
+  set gradFn(node: Node | null) {
+    const h = this._hold;
+    if (node === h.node) return;
+    if (!h.released) node?._ref();
+    const old = h.node;
+    h.node = node;
+    if (!h.released) old?._unref();
+  }
   /** @internal which output of gradFn this tensor is */ _outIndex = 0;
   /** @internal hooks on a leaf's gradient */ _leafHooks: ((g: Tensor) => Tensor | undefined | void)[] = [];
   /** @internal the tensor this one is a view of (for in-place autograd rules) */ _base: Tensor | null = null;
@@ -56,7 +79,7 @@ export class Tensor {
     this.offset = offset;
     this.dtype = storage.dtype;
     countTensor(storage.device, 1);
-    finalizer.register(this, { storage, device: storage.device }, this._token);
+    finalizer.register(this, { storage, device: storage.device, hold: this._hold }, this._token);
     const scope = scopes[scopes.length - 1];
     if (scope) scope.add(this);
   }
@@ -125,6 +148,7 @@ export class Tensor {
     if (this._disposed) return;
     this._disposed = true;
     finalizer.unregister(this._token);
+    releaseHold(this._hold); // the node is kept for inspection but no longer held
     countTensor(this._storage.device, -1);
     this._storage.release();
     this.grad?.dispose();

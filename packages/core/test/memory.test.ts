@@ -421,12 +421,7 @@ describe("known leaks", () => {
     torch.dispose([loss, x]);
   });
 
-  // BUG (src/autograd/graph.ts, Saved.unpack): when the saved tensor's handle was disposed (the
-  // forward ran in a tidy), unpack makes an alias with keep(new Tensor(storage.retain(), ...)) that
-  // nothing ever disposes (keep() takes it out of the enclosing tidy), so the saved storages outlive
-  // the graph: after `loss = tidy(forward)`, a retainGraph backward and the last backward, 8 alias
-  // handles and 3 storages stay alive (got +10 tensors/+5 storages; expected loss and x.grad only).
-  it.fails("saved-for-backward storages are freed by the backward that releases the graph", () => {
+  it("saved-for-backward storages are freed by the backward that releases the graph", () => {
     const x = f32([0.5, 1, 1.5], true);
     const before = cpu();
     const loss = torch.tidy(() => x.exp().mul(x.sin()).tanh().sum());
@@ -450,20 +445,14 @@ describe("known leaks", () => {
     expect(cpu()).toEqual(before);
   });
 
-  // BUG/DESIGN GAP (src/autograd/graph.ts, Saved): a graph that is never backwarded keeps its saved
-  // storages forever (Saved retains them; only Node.release() frees them, and nothing calls it when
-  // the outputs are disposed). A forward with grad enabled and no backward (an evaluation that
-  // forgot noGrad) grows storages/bytes every step. PyTorch frees the graph with its last output.
-  it.fails("a graph whose outputs are disposed without backward releases its saved tensors", () => {
+  it("a graph whose outputs are disposed without backward releases its saved tensors", () => {
     const x = f32([0.5, 1, 1.5], true);
     const before = cpu();
     for (let i = 0; i < 5; i++) torch.tidy(() => x.exp().mul(x).sum().itemSync());
     expect(cpu()).toEqual(before);
   });
 
-  // BUG (src/memory.ts, tidy): when fn throws, the scope is popped but its tensors are not disposed
-  // (tfjs's tidy disposes them on the error path too), so every failing step leaks its intermediates.
-  it.fails("tidy frees the intermediates of a callback that throws", () => {
+  it("tidy frees the intermediates of a callback that throws", () => {
     const before = cpu();
     expect(() =>
       torch.tidy(() => {

@@ -1,7 +1,7 @@
 // Reverse-mode autograd: ops record Nodes when an input requires grad and grad mode is on;
 // the engine runs them in reverse topological order (ties: most recently created first, as PyTorch).
 import { AutogradError } from "../errors.js";
-import { keep, Tensor } from "../tensor.js";
+import { keep, popScope, pushScope, Tensor } from "../tensor.js";
 
 // ---- grad mode ----
 let gradEnabled = true;
@@ -67,8 +67,9 @@ class Saved {
         `one of the variables needed for gradient computation has been modified by an inplace operation: [${t.dtype} [${t.shape.join(", ")}]], which is ${this.isOutput ? "output" : "input"} ${index} of ${node.name}, is at version ${t._storage.version}; expected version ${this.version} instead`,
       );
     if (!t.isDisposed) return t;
-    // The user disposed the handle (e.g. torch.tidy); the storage is still ours.
-    const alias = keep(new Tensor(t._storage.retain(), t.shape, t.strides, t.offset));
+    // The user disposed the handle (e.g. torch.tidy); the storage is still ours. The alias belongs
+    // to the backward pass's scope and is disposed with its other temporaries.
+    const alias = new Tensor(t._storage.retain(), t.shape, t.strides, t.offset);
     alias.requiresGrad = t.requiresGrad;
     alias.gradFn = t.gradFn;
     alias._outIndex = t._outIndex;
@@ -83,6 +84,8 @@ let seqCounter = 0;
 
 export class Node {
   readonly seq = seqCounter++;
+  /** Live holders: output tensors and consumer nodes. At zero the saved tensors are freed. */
+  private refs = 0;
   readonly next: Edge[];
   readonly outs: OutMeta[];
   private fn: BackwardFn | null;
@@ -97,7 +100,9 @@ export class Node {
   ) {
     this.next = inputs.map((t): Edge => {
       if (!t?.requiresGrad) return null;
-      return t.gradFn ? { node: t.gradFn, index: t._outIndex } : { leaf: t };
+      if (!t.gradFn) return { leaf: t };
+      t.gradFn._ref();
+      return { node: t.gradFn, index: t._outIndex };
     });
     this.outs = outputs.map((o) => ({ shape: o.shape, dtype: o.dtype, device: o.device, hooks: [], retained: null }));
     this.saved = saved.map((s) => new Saved(s, outputs.includes(s)));
@@ -113,6 +118,18 @@ export class Node {
       );
     const saved = this.saved.map((s, i) => s.unpack(this, i));
     return this.fn(grads, saved);
+  }
+
+  /** @internal */
+  _ref(): void {
+    this.refs++;
+  }
+  /** @internal a holder let go: when none is left, free what this node saved and let go of its inputs' nodes. */
+  _unref(): void {
+    if (--this.refs > 0) return;
+    this.release();
+    const next = this.next.splice(0);
+    for (const e of next) if (e && "node" in e) e.node._unref();
   }
 
   /** @internal free saved tensors (after a backward without retainGraph). */
@@ -172,7 +189,6 @@ export function runBackward(roots: readonly Tensor[], rootGrads: readonly Tensor
     else captureLeaves.set(t, i);
   });
   const capturing = opt.capture !== undefined;
-  const fresh = new Set<Tensor>(rootGrads);
   const sum = (a: Tensor | null, b: Tensor): Tensor => (a ? ops.add(a, b) : b);
 
   const deliverLeaf = (leaf: Tensor, g: Tensor): void => {
@@ -187,15 +203,25 @@ export function runBackward(roots: readonly Tensor[], rootGrads: readonly Tensor
     }
     if (capturing) return;
     if (!leaf.grad) {
-      // A grad tensor may be shared (a root grad, or one passed through to two leaves): copy it
-      // before it becomes a .grad that later accumulations modify in place.
-      leaf.grad = keep(opt.createGraph || !fresh.has(g) ? g : ops.clone(g));
-      fresh.add(leaf.grad);
+      // The incoming grad may be shared (a root grad, a view such as sum's expanded grad, or a
+      // tensor another node still has to consume): .grad gets its own contiguous copy, which
+      // later accumulations may modify in place (PyTorch's AccumulateGrad clones unless it owns it).
+      leaf.grad = keep(opt.createGraph ? g : ops.clone(g));
     } else if (opt.createGraph) leaf.grad = keep(ops.add(leaf.grad, g));
     else ops.addInPlace(leaf.grad, g);
   };
 
-  return withGradMode(opt.createGraph, () => {
+  // Every temporary gradient the engine makes is disposed at the end; results are kept.
+  const scope = pushScope();
+  try {
+    return withGradMode(opt.createGraph, () => runNodes());
+  } finally {
+    popScope();
+    for (const c of captured) if (c) scope.delete(c);
+    for (const t of scope) if (!t.isDisposed) t.dispose();
+  }
+
+  function runNodes(): (Tensor | null)[] {
     // Count, for each node, the edges that reach it from the roots.
     const deps = new Map<Node, number>();
     const stack: Node[] = [];
@@ -266,8 +292,8 @@ export function runBackward(roots: readonly Tensor[], rootGrads: readonly Tensor
       });
       if (!opt.retainGraph) node.release();
     }
-    return captured;
-  });
+    return captured.map((c) => (c ? keep(c) : null));
+  }
 }
 
 /** Register a hook on a non-leaf tensor's gradient (leaves keep theirs on the tensor). */

@@ -1,7 +1,7 @@
 // dtype/device conversion and detaching.
 import { attachGrad } from "../autograd/graph.js";
 import { DTYPES, type DType, isFloating } from "../dtype.js";
-import { DeviceError, ValueError } from "../errors.js";
+import { DeviceError, DTypeError, ValueError } from "../errors.js";
 import { backendFor } from "../storage.js";
 import type { Tensor } from "../tensor.js";
 import { copyAs, fromStorageArray } from "./core.js";
@@ -76,7 +76,7 @@ export function requiresGrad_(x: Tensor, requiresGrad = true): Tensor {
   if (!x.isLeaf)
     throw new ValueError("requires_grad_", "you can only change requires_grad flags of leaf variables; use detach() first");
   if (requiresGrad && !isFloating(x.dtype))
-    throw new ValueError("requires_grad_", `only Tensors of floating point dtype can require gradients, got ${x.dtype}`);
+    throw new DTypeError("requires_grad_", `only Tensors of floating point dtype can require gradients, got ${x.dtype}`);
   x.requiresGrad = requiresGrad;
   return x;
 }

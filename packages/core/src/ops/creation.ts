@@ -12,6 +12,7 @@ import {
 } from "../dtype.js";
 import { DTypeError, ShapeError, ValueError } from "../errors.js";
 import { bin, cast, coord, type Exp, fma, konst, select, un } from "../ir.js";
+import { toI64 } from "../reference/scalar.js";
 import { numel, sizeArgs } from "../shape.js";
 import { backendFor } from "../storage.js";
 import { Tensor } from "../tensor.js";
@@ -40,7 +41,7 @@ export function encodeValues(dtype: DType, values: ArrayLike<number | boolean | 
     const v = values[i] as number | boolean | bigint;
     switch (dtype) {
       case "int64":
-        (a as BigInt64Array)[i] = typeof v === "bigint" ? BigInt.asIntN(64, v) : BigInt(Math.trunc(Number(v)));
+        (a as BigInt64Array)[i] = typeof v === "bigint" ? BigInt.asIntN(64, v) : toI64(Number(v));
         break;
       case "float16":
         (a as Uint16Array)[i] = toHalfBits(Number(v));
@@ -221,7 +222,8 @@ export function arange(...args: (number | CreateOptions)[]): Tensor {
     throw new ValueError("arange", "expected arange(end), arange(start, end) or arange(start, end, step)");
   let [start, end, step] =
     nums.length === 1 ? [0, nums[0] as number, 1] : [nums[0] as number, nums[1] as number, (nums[2] ?? 1) as number];
-  if (step === 0) throw new ValueError("arange", "step must be nonzero");
+  if (step === 0 || Number.isNaN(step) || !Number.isFinite(step))
+    throw new ValueError("arange", `step must be a finite nonzero number, got ${step}`);
   if (!Number.isFinite(start) || !Number.isFinite(end)) throw new ValueError("arange", `unsupported range: ${start} -> ${end}`);
   if ((step > 0 && end < start) || (step < 0 && end > start))
     throw new ValueError(
@@ -231,7 +233,8 @@ export function arange(...args: (number | CreateOptions)[]): Tensor {
   const dtype = opts.dtype ?? (nums.every(Number.isInteger) ? "int64" : defaultFloat);
   // The size comes from the arguments as doubles, except for int64, where they are truncated first.
   if (dtype === "int64") [start, end, step] = [Math.trunc(start), Math.trunc(end), Math.trunc(step)];
-  const n = Math.ceil((end - start) / step);
+  if (step === 0) throw new ValueError("arange", "step must be nonzero (it truncates to 0 for int64)");
+  const n = Math.max(0, Math.ceil((end - start) / step)) + 0; // + 0 turns -0 into 0
   const t = empty([n], dtype, opts.device ?? "cpu");
   if (n > 0) {
     let e: Exp;
@@ -291,6 +294,8 @@ const opmathOf = (d: DType): DType => (d === "float16" || d === "bfloat16" ? "fl
 
 export function eye(n: number, m?: number | CreateOptions, opts: CreateOptions = {}): Tensor {
   const cols = typeof m === "number" ? m : n;
+  for (const v of [n, cols])
+    if (!Number.isInteger(v) || v < 0) throw new ValueError("eye", `n and m must be non-negative integers, got ${n}, ${cols}`);
   const o = typeof m === "object" ? m : opts;
   const dtype = o.dtype ?? defaultFloat;
   const t = empty([n, cols], dtype, o.device ?? "cpu");

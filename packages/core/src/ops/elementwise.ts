@@ -51,7 +51,15 @@ const u = (op: UnaryOp) => (x: Exp) => un(op, x);
 /** The gradient of piecewise-constant ops: zeros (never -0, which g * 0 would give). */
 const zeroGrad = (g: Tensor): Tensor => elementwise("zeros_like", [g], g.dtype, g.dtype, ([v]) => konst(0, (v as Exp).dtype));
 
-export const neg = unary("neg", { kind: "same", ir: u("neg"), grad: (g) => mul(g, -1) });
+const negate = unary("neg", { kind: "same", ir: u("neg"), grad: (g) => mul(g, -1) });
+export function neg(x: Tensor): Tensor {
+  if (x instanceof Tensor && x.dtype === "bool")
+    throw new DTypeError(
+      "neg",
+      "Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert a mask, use logicalNot() instead.",
+    );
+  return negate(x);
+}
 export const abs = unary("abs", { kind: "same", ir: u("abs"), grad: (g, x) => mul(g, sign(x)) });
 export const sign = unary("sign", { kind: "same", ir: u("sign"), grad: zeroGrad });
 export const floor = unary("floor", { kind: "same", ir: u("floor"), grad: zeroGrad });
@@ -159,6 +167,8 @@ export function softplus(x: Tensor, opts: { beta?: number; threshold?: number } 
 // ---------------------------------------------------------------- binary
 
 type BinaryBuild = (a: Exp, b: Exp, common: DType) => Exp;
+/** Arithmetic PyTorch defines on two bools (as logical or/and). */
+const BOOL_ARITHMETIC = new Set(["add", "add_", "mul", "mul_", "maximum", "minimum", "copy_"]);
 
 /** Validate an in-place result dtype: PyTorch refuses e.g. float results into an int tensor. */
 function checkInPlace(op: string, self: Tensor, result: DType): void {
@@ -188,6 +198,8 @@ function binaryKernel(
   b = asTensorOperand(op, b, "other");
   let common = resultDtype([a, b]);
   if (resultKind === "float" && !isFloating(common)) common = defaultFloat;
+  if (common === "bool" && resultKind === "promote" && !BOOL_ARITHMETIC.has(op))
+    throw new DTypeError(op, `"${op}" is not implemented for 'Bool' tensors (convert them with .to("int64") or .float())`);
   const outD: DType = resultKind === "bool" ? "bool" : out ? out.dtype : common;
   const cd = resultKind === "bool" ? common : opmath(common);
   if (out) checkInPlace(op, out, common);
@@ -389,6 +401,12 @@ function divisorAsF32(input: TensorOrScalar, other: TensorOrScalar): TensorOrSca
   return typeof other === "number" && input instanceof Tensor && input.dtype === "float32" ? Math.fround(other) : other;
 }
 
+/** Whether an integer tensor holds a negative value (checked where values can be read at once). */
+function hasNegative(t: Tensor): boolean {
+  if (t._storage.backend.readSync === undefined || t.dtype === "bool" || t.dtype === "uint8") return false;
+  return Array.from(t.dataSync() as ArrayLike<number | bigint>).some((v) => v < 0);
+}
+
 function checkIntZeroDivision(op: string, a: TensorOrScalar, b: TensorOrScalar): void {
   const d = resultDtype([a, b]);
   if (isFloating(d)) return;
@@ -418,6 +436,8 @@ export function pow(input: TensorOrScalar, exponent: TensorOrScalar): Tensor {
     return bin("pow", x, e);
   };
   if (scalarExp !== null && input instanceof Tensor && !isFloating(input.dtype) && scalarExp < 0 && Number.isInteger(scalarExp))
+    throw new ValueError("pow", "Integers to negative integer powers are not allowed.");
+  if (exponent instanceof Tensor && !isFloating(resultDtype([input, exponent])) && hasNegative(exponent))
     throw new ValueError("pow", "Integers to negative integer powers are not allowed.");
   const y = binaryKernel("pow", input, exponent, build, "promote");
   attachGrad(

@@ -92,6 +92,7 @@ export function roll(x: Tensor, shifts: number | number[], dims?: number | numbe
     return reshape(roll(reshape(x, [-1]), sh[0] as number, 0), [...x.shape]);
   }
   const ds = Array.isArray(dims) ? dims : [dims];
+  if (!sh.every(Number.isInteger)) throw new ValueError("roll", `shifts must be integers, got ${JSON.stringify(shifts)}`);
   if (ds.length !== sh.length)
     throw new ValueError("roll", `shifts (${sh.length}) and dims (${ds.length}) must have the same length`);
   let r = x;
@@ -108,6 +109,11 @@ export function roll(x: Tensor, shifts: number | number[], dims?: number | numbe
 
 export function repeat(x: Tensor, ...sizes: (number | number[])[]): Tensor {
   const reps = (sizes.length === 1 && Array.isArray(sizes[0]) ? sizes[0] : sizes) as number[];
+  if (!reps.every((r) => Number.isInteger(r) && r >= 0))
+    throw new ValueError(
+      "repeat",
+      `repeats must be non-negative integers (Trying to create tensor with negative dimension), got ${JSON.stringify(reps)}`,
+    );
   if (reps.length < x.ndim)
     throw new ShapeError(
       "repeat",

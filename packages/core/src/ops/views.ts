@@ -227,7 +227,16 @@ export function broadcastTensors(...ts: Tensor[]): Tensor[] {
 }
 
 /** x.narrow / slicing along one dim with a step; the building block of indexing. */
+/** Reject non-integer positions and views of 0-dim tensors, as PyTorch does. */
+function checkPositional(op: string, x: Tensor, args: Record<string, number | null | undefined>): void {
+  if (x.ndim === 0) throw new IndexError(op, `${op}() cannot be applied to a 0-dim tensor`);
+  for (const [name, v] of Object.entries(args))
+    if (v !== null && v !== undefined && !Number.isInteger(v))
+      throw new ValueError(op, `argument '${name}' must be an integer, got ${v}`);
+}
+
 export function slice(x: Tensor, dim: number, start = 0, end: number | null = null, step = 1): Tensor {
+  checkPositional("slice", x, { dim, start, end, step });
   const d = normDim("slice", dim, x.ndim);
   if (step <= 0) throw new ValueError("slice", `slice step must be positive, got ${step}`);
   const n = x.shape[d] as number;
@@ -245,6 +254,7 @@ export function slice(x: Tensor, dim: number, start = 0, end: number | null = nu
 }
 
 export function narrow(x: Tensor, dim: number, start: number, length: number): Tensor {
+  checkPositional("narrow", x, { dim, start, length });
   const d = normDim("narrow", dim, x.ndim);
   const n = x.shape[d] as number;
   const s = start < 0 ? start + n : start;
@@ -254,6 +264,7 @@ export function narrow(x: Tensor, dim: number, start: number, length: number): T
 }
 
 export function select(x: Tensor, dim: number, index: number): Tensor {
+  checkPositional("select", x, { dim, index });
   const d = normDim("select", dim, x.ndim);
   const n = x.shape[d] as number;
   if (index < -n || index >= n)
@@ -267,6 +278,12 @@ export function select(x: Tensor, dim: number, index: number): Tensor {
 }
 
 export function asStrided(x: Tensor, size: number[], stride: number[], storageOffset?: number): Tensor {
+  for (const v of [...size, ...stride, storageOffset ?? 0])
+    if (!Number.isInteger(v) || v < 0)
+      throw new ValueError(
+        "as_strided",
+        `sizes, strides and the storage offset must be non-negative integers, got size ${fmtShape(size)}, stride ${fmtShape(stride)}, offset ${storageOffset}`,
+      );
   if (size.length !== stride.length)
     throw new ShapeError("as_strided", `size ${fmtShape(size)} and stride ${fmtShape(stride)} differ in length`);
   const off = storageOffset ?? x.offset;

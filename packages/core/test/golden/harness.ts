@@ -107,17 +107,24 @@ export function ulpDistance(dtype: DType, a: number, b: number): number {
   if (Number.isNaN(a) || Number.isNaN(b)) return Number.POSITIVE_INFINITY;
   if (a === b) return Object.is(a, b) ? 0 : 1; // +0 vs -0 counts as 1 ulp
   const ord = (x: number): number => {
-    if (dtype === "float64") {
-      f64[0] = x;
-      const v = i64[0] as bigint;
-      return Number(v < 0n ? -(v & 0x7fffffffffffffffn) : v);
-    }
+    if (dtype === "float64") return Number.NaN; // handled exactly below
     f32[0] = x;
     const bits = u32[0] as number;
     let v = bits & 0x7fffffff;
     if (dtype === "float16" || dtype === "bfloat16") v = Math.round(v / (dtype === "bfloat16" ? 65536 : 8192)); // coarse
     return bits >>> 31 ? -v : v;
   };
+  if (dtype === "float64") {
+    // exact: the difference of the two ordered 64-bit patterns, in BigInt (a Number would round)
+    const ord64 = (x: number): bigint => {
+      f64[0] = x;
+      const v = i64[0] as bigint;
+      return v < 0n ? -(v & 0x7fffffffffffffffn) : v;
+    };
+    const d = ord64(a) - ord64(b);
+    const abs = d < 0n ? -d : d;
+    return abs > 2n ** 52n ? Number.POSITIVE_INFINITY : Number(abs);
+  }
   return Math.abs(ord(a) - ord(b));
 }
 
