@@ -422,7 +422,8 @@ if (!IN_DATA_WORKER) {
     next_int64: string;
   }
 
-  async function runWorkerCase(c: WC, source: RandomSource): Promise<void> {
+  async function runWorkerCase(c: WC): Promise<void> {
+    const source = torchRandom;
     if (c.global_seed !== undefined) source.manualSeed(BigInt(c.global_seed));
     const g = source.newGenerator();
     g.manualSeed(BigInt(c.generator_seed));
@@ -454,26 +455,7 @@ if (!IN_DATA_WORKER) {
 
   const workerGoldens = load<WC>("workers");
   describe("workers.json (draws inside workers from lockstep's generators)", () => {
-    for (const c of workerGoldens.cases) it(c.id, () => runWorkerCase(c, torchRandom), 120_000);
-  });
-
-  describe("workers.json with the test MT19937 drawing the main thread's seeds and order", () => {
-    let prev: RandomSource;
-    beforeAll(() => {
-      prev = _setRandomSource(mtSource);
-    });
-    afterAll(() => {
-      _setRandomSource(prev);
-    });
-    for (const id of [
-      "draws/nw2/seed0/recipe1",
-      "persistent/nw2/seed7/recipe0",
-      "stream/nw2/n7/bs3",
-      "draws/nw0/seed0/global123",
-    ]) {
-      const c = workerGoldens.cases.find((x) => x.id === id) as WC;
-      it(id, () => runWorkerCase(c, mtSource), 120_000);
-    }
+    for (const c of workerGoldens.cases) it(c.id, () => runWorkerCase(c), 120_000);
   });
 
   // ---------------------------------------------------------------- worker behaviour

@@ -24,6 +24,7 @@ import {
   withWorkerSpec,
   workerSpecOf,
 } from "../src/data/index.js";
+import { decodePayload, encodePayload } from "../src/data/portable.js";
 
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 
@@ -62,6 +63,21 @@ class Count extends IterableDataset<number> {
     return this.n;
   }
 }
+
+describe("the torch namespace", () => {
+  it("exposes torch.utils.data, torch.datasets and torch.transforms", () => {
+    const t = torch as unknown as {
+      utils: { data: Record<string, unknown> };
+      datasets: Record<string, unknown>;
+      transforms: Record<string, unknown>;
+    };
+    expect(t.utils.data.DataLoader).toBe(DataLoader);
+    expect(t.utils.data.TensorDataset).toBe(TensorDataset);
+    expect(t.utils.data.getWorkerInfo).toBe(getWorkerInfo);
+    expect(typeof t.datasets.FashionMNIST).toBe("function");
+    expect(typeof t.transforms.toTensor).toBe("function");
+  });
+});
 
 describe("datasets", () => {
   it("TensorDataset gives rows of every tensor and checks the first dims", async () => {
@@ -299,5 +315,32 @@ describe("worker portability (checked when the DataLoader is made)", () => {
     }
     expect(err).toBeInstanceOf(NotPortableError);
     expect((err as Error).message).toMatch(/the function \(anonymous\) at dataset \(S argument 0\)/);
+  });
+});
+
+describe("batches across threads", () => {
+  it("a collated tensor's own buffer is transferred (no copy); other tensors are copied once", async () => {
+    const item = torch.tensor([1.5, 2.5]);
+    const batch = defaultCollate([
+      [item, 1],
+      [item, 2],
+    ]) as [Tensor, Tensor];
+    const own = batch[0]._storage.buf as Float32Array;
+    const transfer: ArrayBuffer[] = [];
+    const enc = encodePayload({ x: batch[0], again: batch[0], kept: item, y: batch[1] }, transfer) as Record<string, never>;
+    expect(batch[0].isDisposed).toBe(true); // moved out
+    expect(transfer).toContain(own.buffer);
+    expect(item.isDisposed).toBe(false); // the dataset's tensor is only copied
+    expect(transfer.length).toBe(3);
+    const dec = decodePayload(structuredClone(enc, { transfer })) as Record<string, Tensor>;
+    expect(own.byteLength).toBe(0); // detached: the memory now belongs to the receiver
+    expect(await dec.x?.tolist()).toEqual([
+      [1.5, 2.5],
+      [1.5, 2.5],
+    ]);
+    expect(dec.again).toBe(dec.x); // one tensor met twice stays one tensor
+    expect(await dec.kept?.tolist()).toEqual([1.5, 2.5]);
+    expect(await dec.y?.tolist()).toEqual([1, 2]);
+    expect(dec.y?.dtype).toBe("int64");
   });
 });

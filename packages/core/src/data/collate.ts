@@ -1,6 +1,9 @@
 // torch.utils.data default_collate / default_convert.
+import { isGradEnabled } from "../autograd/graph.js";
 import { ShapeError, ValueError } from "../errors.js";
+import { empty } from "../ops/core.js";
 import { tensor } from "../ops/creation.js";
+import { copyInto } from "../ops/elementwise.js";
 import { stack } from "../ops/shapecopy.js";
 import { Tensor } from "../tensor.js";
 import { freshTensors } from "./portable.js";
@@ -19,6 +22,32 @@ function fresh(t: Tensor): Tensor {
 }
 
 /**
+ * `torch.stack(batch, 0)` into a new buffer that nothing else references (no view of it is left
+ * behind), so a worker can move it to the main thread instead of copying it. Mixed dtypes or
+ * devices, or inputs that need a gradient, go through torch.stack itself.
+ */
+function stackBatch(ts: readonly Tensor[]): Tensor {
+  const ref = ts[0] as Tensor;
+  const plain = ts.every(
+    (t) =>
+      t instanceof Tensor &&
+      t.dtype === ref.dtype &&
+      t.device === ref.device &&
+      !(t.requiresGrad && isGradEnabled()) &&
+      t.ndim === ref.ndim &&
+      t.shape.every((d, i) => d === ref.shape[i]),
+  );
+  if (!plain) return stack(ts as Tensor[], 0);
+  const out = empty([ts.length, ...ref.shape], ref.dtype, ref.device);
+  ts.forEach((t, i) => {
+    const row = out.select(0, i);
+    copyInto(row, t);
+    row.dispose();
+  });
+  return out;
+}
+
+/**
  * `torch.utils.data.default_collate`: puts each field of the samples into a tensor with a new
  * leading batch dimension, following the structure of the first sample:
  *
@@ -33,14 +62,8 @@ function fresh(t: Tensor): Tensor {
 export function defaultCollate(batch: readonly unknown[]): any {
   if (batch.length === 0) throw new ValueError("defaultCollate", "batch is empty");
   const elem = batch[0];
-  if (elem instanceof Tensor) return fresh(stack(batch as Tensor[], 0));
-  if (isTypedArray(elem))
-    return fresh(
-      stack(
-        batch.map((b) => tensor(b as never)),
-        0,
-      ),
-    );
+  if (elem instanceof Tensor) return fresh(stackBatch(batch as Tensor[]));
+  if (isTypedArray(elem)) return fresh(stackBatch(batch.map((b) => tensor(b as never))));
   if (typeof elem === "number") {
     const allInt = batch.every((v) => typeof v === "number" && Number.isInteger(v));
     return fresh(tensor(batch as number[], { dtype: allInt ? "int64" : "float64" }));

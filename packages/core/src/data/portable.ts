@@ -302,12 +302,14 @@ export const freshTensors = new WeakSet<Tensor>();
  * Encode a batch for postMessage. Tensor data goes in the transfer list: a fresh collated tensor's
  * own buffer is moved (the worker's handle is disposed), any other tensor's data is copied once.
  */
-export function encodePayload(x: unknown, transfer: ArrayBuffer[], seen = new Set<unknown>()): unknown {
+export function encodePayload(x: unknown, transfer: ArrayBuffer[], memo = new Map<object, unknown>()): unknown {
   if (x === undefined) return { [K_UNDEF]: 1 };
   if (x === null || typeof x !== "object") {
     if (typeof x === "function") throw new NotPortableError("DataLoader worker", "batch", describe(x));
     return x;
   }
+  // an object met twice is encoded once (structured clone then keeps the sharing, and cycles)
+  if (memo.has(x)) return memo.get(x);
   if (x instanceof Tensor) {
     let data: TypedArray;
     const buf = x._storage.buf as TypedArray;
@@ -327,33 +329,60 @@ export function encodePayload(x: unknown, transfer: ArrayBuffer[], seen = new Se
     } else data = hostData(x);
     if (!(data.buffer instanceof SharedArrayBuffer) && !transfer.includes(data.buffer as ArrayBuffer))
       transfer.push(data.buffer as ArrayBuffer);
-    return { [K_TENSOR]: { dtype: x.dtype, shape: [...x.shape], data } satisfies EncodedTensor };
+    const enc = { [K_TENSOR]: { dtype: x.dtype, shape: [...x.shape], data } satisfies EncodedTensor };
+    memo.set(x, enc);
+    return enc;
   }
-  if (seen.has(x)) return x;
   if (ArrayBuffer.isView(x) || x instanceof ArrayBuffer || x instanceof Date || x instanceof RegExp) return x;
-  seen.add(x);
-  if (Array.isArray(x)) return x.map((v) => encodePayload(v, transfer, seen));
-  if (x instanceof Map)
-    return { [K_MAP]: [...x].map(([k, v]) => [encodePayload(k, transfer, seen), encodePayload(v, transfer, seen)]) };
-  if (isPlainObject(x)) {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(x)) out[k] = encodePayload(v, transfer, seen);
+  if (Array.isArray(x)) {
+    const out: unknown[] = [];
+    memo.set(x, out);
+    for (const v of x) out.push(encodePayload(v, transfer, memo));
     return out;
   }
-  return x; // other objects: structured clone (loses its prototype, as a plain copy)
+  if (x instanceof Map) {
+    const entries: unknown[] = [];
+    const out = { [K_MAP]: entries };
+    memo.set(x, out);
+    for (const [k, v] of x) entries.push([encodePayload(k, transfer, memo), encodePayload(v, transfer, memo)]);
+    return out;
+  }
+  if (isPlainObject(x)) {
+    const out: Record<string, unknown> = {};
+    memo.set(x, out);
+    for (const [k, v] of Object.entries(x)) out[k] = encodePayload(v, transfer, memo);
+    return out;
+  }
+  return x; // other objects: structured clone (a plain copy without its prototype)
 }
 
 /** Inverse of encodePayload, in the main thread (synchronous: batches contain no references). */
-export function decodePayload(x: unknown): unknown {
+export function decodePayload(x: unknown, memo = new Map<object, unknown>()): unknown {
   if (x === null || typeof x !== "object") return x;
   if (ArrayBuffer.isView(x) || x instanceof ArrayBuffer || x instanceof Date || x instanceof RegExp) return x;
-  if (Array.isArray(x)) return x.map(decodePayload);
+  if (memo.has(x)) return memo.get(x);
+  if (Array.isArray(x)) {
+    const out: unknown[] = [];
+    memo.set(x, out);
+    for (const v of x) out.push(decodePayload(v, memo));
+    return out;
+  }
   const o = x as Record<string, unknown>;
   if (K_UNDEF in o) return undefined;
-  if (K_TENSOR in o) return decodeTensor(o[K_TENSOR] as EncodedTensor);
-  if (K_MAP in o) return new Map((o[K_MAP] as [unknown, unknown][]).map(([k, v]) => [decodePayload(k), decodePayload(v)]));
+  if (K_TENSOR in o) {
+    const t = decodeTensor(o[K_TENSOR] as EncodedTensor);
+    memo.set(x, t);
+    return t;
+  }
+  if (K_MAP in o) {
+    const m = new Map();
+    memo.set(x, m);
+    for (const [k, v] of o[K_MAP] as [unknown, unknown][]) m.set(decodePayload(k, memo), decodePayload(v, memo));
+    return m;
+  }
   if (!isPlainObject(o)) return o;
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(o)) out[k] = decodePayload(v);
+  memo.set(x, out);
+  for (const [k, v] of Object.entries(o)) out[k] = decodePayload(v, memo);
   return out;
 }
