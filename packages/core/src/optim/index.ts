@@ -1,5 +1,7 @@
 // torch.optim: optimizers with PyTorch 1.13's single-tensor numerics, and optim.lrScheduler.
 
+import "../methods.js"; // the optimizers call tensor methods (add_, mul_, sqrt_, ...)
+
 export { Adadelta, type AdadeltaOptions } from "./adadelta.js";
 export { Adagrad, type AdagradOptions } from "./adagrad.js";
 export { Adam, type AdamOptions, AdamW } from "./adam.js";
