@@ -500,11 +500,7 @@ describe("gradcheck of second derivatives (gradcheck of autograd.grad with creat
   };
   for (const [name, fn, make] of cases) it(name, secondOrder(fn, make));
 
-  // BUG (src/ops/gelu.ts, geluBackward's GeluBackwardBackward0): d/dx of gelu_backward uses the exact
-  // (erf) form pdf(x)·(2 − x²) for approximate = "tanh" too, so the second derivative of the tanh
-  // approximation is off (e.g. −0.02643 vs −0.02510 numerically). PyTorch's gelu_double_backward
-  // differentiates the tanh formula.
-  it.fails(
+  it(
     "gelu (tanh)",
     secondOrder(
       (a) => torch.gelu(a, { approximate: "tanh" }),

@@ -430,12 +430,7 @@ describe("known leaks", () => {
     expect(delta(before, cpu())).toEqual({ tensors: 2, storages: 2, bytes: 4 + 12 }); // loss and x.grad
   });
 
-  // BUG (src/autograd/graph.ts, runBackward): the gradient temporaries the engine creates (root
-  // ones, expanded views, products, sums of buffers) are never disposed; outside a tidy every
-  // backward() leaves ~2 handles per node alive until the GC finalizer runs (a 6-op loss leaves
-  // +28 tensors / +16 storages per step). DESIGN §2's loop calls loss.backward() outside any tidy.
-  // Expected: after backward only the new leaf .grad tensors remain.
-  it.fails("backward() outside a tidy frees its own temporaries", () => {
+  it("backward() outside a tidy frees its own temporaries", () => {
     const x = f32([0.5, 1, 1.5], true);
     torch.tidy(() => x.mul(1).sum().backward()); // create x.grad first
     const before = cpu();
@@ -463,10 +458,7 @@ describe("known leaks", () => {
     expect(cpu()).toEqual(before);
   });
 
-  // BUG (src/ops/shapecopy.ts cat, src/ops/reduce.ts scan): these ops allocate their output before
-  // checking that the inputs are alive, so the DisposedError leaves an orphan output (cat: 2 handles
-  // and 1 storage, cumsum: 1). Other ops check first and allocate nothing.
-  it.fails("an op that throws DisposedError allocates nothing (cat, cumsum)", () => {
+  it("an op that throws DisposedError allocates nothing (cat, cumsum)", () => {
     const x = torch.ones([2, 3]);
     x.dispose();
     const before = cpu();

@@ -44,6 +44,7 @@ export function backward(
     return;
   }
   runBackward([t], [g], { retainGraph: opts.retainGraph ?? createGraph, createGraph });
+  if (!gradient && !createGraph) g.dispose(); // the implicit ones(); .grad holds its own copy
 }
 
 /** torch.autograd.grad: gradients of outputs w.r.t. inputs, without touching .grad. */
@@ -68,6 +69,7 @@ export function grad(
   const rootGrads = outs.map((o, i) => gos[i] ?? implicitGrad("autograd.grad", o));
   const createGraph = opts.createGraph ?? false;
   const res = runBackward(outs, rootGrads, { retainGraph: opts.retainGraph ?? createGraph, createGraph, capture: ins });
+  if (!createGraph) rootGrads.forEach((g, i) => (gos[i] ? undefined : g.dispose()));
   res.forEach((r, i) => {
     if (!r && !opts.allowUnused)
       throw new AutogradError(

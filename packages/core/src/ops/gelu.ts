@@ -10,7 +10,7 @@ import { DTypeError, ValueError } from "../errors.js";
 import { bin, cast, type Exp, fma, konst, select, un } from "../ir.js";
 import type { Tensor } from "../tensor.js";
 import { elementwise, opmath } from "./core.js";
-import { exp, mul, sub } from "./elementwise.js";
+import { add, exp, mul, sub, tanh } from "./elementwise.js";
 
 const ALPHA = Math.SQRT1_2;
 const BETA_PDF = (2 / Math.sqrt(Math.PI)) * Math.SQRT1_2 * 0.5; // M_2_SQRTPI * M_SQRT1_2 * 0.5
@@ -79,10 +79,21 @@ function geluBackward(g: Tensor, x: Tensor, approx: "none" | "tanh"): Tensor {
   const out = elementwise("gelu_backward", [g, x], x.dtype, cd, ([gv, xv]) => mulE(gv as Exp, dydx(xv as Exp)));
   attachGrad("GeluBackwardBackward0", [g, x], [out], [g, x], ([gg], [sg, sx]) => {
     const xx = sx as Tensor;
-    // d/dg = gelu'(x); d/dx = g · gelu''(x), from the exact (erf) form: pdf(x) · (2 − x²)
+    // d/dg = gelu'(x); d/dx = g · gelu''(x), from the exact formulas of each form
     const d1 = elementwise("gelu_grad", [xx], xx.dtype, cd, ([xv]) => cast(dydx(xv as Exp), cd));
-    const p = mul(exp(mul(mul(xx, xx), -0.5)), BETA_PDF);
-    const d2 = mul(p, sub(2, mul(xx, xx)));
+    let d2: Tensor;
+    if (approx === "none") {
+      // pdf(x) · (2 − x²)
+      d2 = mul(mul(exp(mul(mul(xx, xx), -0.5)), BETA_PDF), sub(2, mul(xx, xx)));
+    } else {
+      // t = tanh(u), u = β(x + κx³): (1 − t²)·u' + ½x·(1 − t²)·(u'' − 2t·u'²)
+      const u = mul(add(xx, mul(mul(mul(xx, xx), xx), KAPPA)), BETA_TANH);
+      const t = tanh(u);
+      const sech2 = sub(1, mul(t, t));
+      const du = mul(add(mul(mul(xx, xx), 3 * KAPPA), 1), BETA_TANH);
+      const ddu = mul(xx, 6 * BETA_TANH * KAPPA);
+      d2 = add(mul(sech2, du), mul(mul(mul(xx, 0.5), sech2), sub(ddu, mul(mul(t, 2), mul(du, du)))));
+    }
     return [mul(gg as Tensor, d1), mul(mul(gg as Tensor, sg as Tensor), d2)];
   });
   return out;

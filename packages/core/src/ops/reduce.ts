@@ -336,6 +336,7 @@ export function cumprod(x: Tensor, dim: number, opts: { dtype?: DType } = {}): T
 }
 
 function scan(name: "cumsum" | "cumprod", x: Tensor, dim: number, dtype?: DType): Tensor {
+  x._check(name);
   const d = normDim(name, dim, x.ndim);
   const outD = dtype ?? sumDtype(x.dtype);
   const src = outD !== x.dtype ? noGrad(() => x.to(outD)) : x;

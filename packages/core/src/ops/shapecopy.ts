@@ -11,6 +11,7 @@ import { contiguous, diagonal, expand, makeView, narrow, reshape, unsqueeze, vie
 
 export function cat(tensors: Tensor[], dim = 0): Tensor {
   if (!Array.isArray(tensors) || tensors.length === 0) throw new ValueError("cat", "expected a non-empty list of Tensors");
+  for (const t of tensors) t._check("cat");
   // PyTorch skips legacy empty 1-D tensors of shape [0].
   const parts = tensors.filter((t) => !(t.ndim === 1 && t.shape[0] === 0));
   const ref = parts[0] ?? (tensors[0] as Tensor);
