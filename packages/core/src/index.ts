@@ -30,6 +30,7 @@ export const resultTypeOf = (a: T | number | boolean, b: T | number | boolean) =
 export const empty = ops.empty_;
 
 export * as nn from "./nn/index.js";
+export * as optim from "./optim/index.js";
 
 // ---- random: torch.Generator, manualSeed/seed/initialSeed, get/setRngState, torch.random
 // (forkRng), defaultGenerator, and the sampling functions (src/random) ----
