@@ -38,11 +38,22 @@ export * from "./random/index.js";
 // ---- end random ----
 
 // torch.utils.data, and the torchvision pieces lockstep ships (datasets.FashionMNIST, transforms)
-import * as data from "./data/index.js";
-export const utils = { data };
-export const datasets = { FashionMNIST: data.FashionMNIST };
-export const transforms = data.transforms;
+export * as utils from "./utils.js";
+export * as datasets from "./datasets.js";
+export { transforms } from "./data/index.js";
 
 // checkpoints: torch.save / torch.load (safetensors + structure record; PyTorch .pt reading)
 export { CheckpointError, load, save, UnpicklingError } from "./serialization/index.js";
 export * as serialization from "./serialization/index.js";
+
+// mixed precision: torch.autocast, torch.amp.GradScaler
+export * as amp from "./amp/index.js";
+export {
+  autocast,
+  Autocast,
+  clearAutocastCache,
+  getAutocastDtype,
+  isAutocastEnabled,
+  setAutocastDtype,
+  setAutocastEnabled,
+} from "./amp/index.js";

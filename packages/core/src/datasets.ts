@@ -1,0 +1,2 @@
+// torchvision.datasets: the datasets lockstep ships
+export { FashionMNIST, type FashionMNISTOptions } from "./data/index.js";
