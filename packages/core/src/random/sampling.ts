@@ -876,9 +876,9 @@ export function bernoulli_(self: Tensor, p?: Opt<number | Tensor>, options?: Gen
   const op = "bernoulli_";
   const [[pp = 0.5], opts] = trailingOpts([p, options]) as [(number | Tensor)[], GeneratorOption];
   p = pp;
-  const bits = new Bits(generatorFor(op, self.device, opts.generator));
   if (typeof p === "number") {
     if (!(p >= 0 && p <= 1)) throw new ValueError(op, `bernoulli_ expects p to be in [0, 1], but got p=${p}`);
+    const bits = new Bits(generatorFor(op, self.device, opts.generator));
     return fillInPlace(op, self, (out, order) =>
       visit(out.length, order, (L) => store(out, self.dtype, L, bits.u53(L) < p ? 1 : 0)),
     );
@@ -890,6 +890,7 @@ export function bernoulli_(self: Tensor, p?: Opt<number | Tensor>, options?: Gen
     if (!((probs[i] as number) >= 0 && (probs[i] as number) <= 1))
       throw new ValueError(op, "Expected p_in >= 0 && p_in <= 1 to be true");
   const isDouble = p.dtype === "float64";
+  const bits = new Bits(generatorFor(op, self.device, opts.generator));
   return fillInPlace(op, self, (out, order) =>
     visit(out.length, order, (L) => {
       const u = isDouble ? bits.u53(L) : bits.ubits(L, 24);
