@@ -62,6 +62,13 @@
  *    (24 bits for float32, 53 for float64); exponential_(λ) = -1/λ · log(1 - u53) (glibc log);
  *    multinomial with replacement: one u53 per sample, binary search of the normalised cumulative
  *    sum (as PyTorch's CPU kernel); without replacement: keys p / exponential(1) as PyTorch, top-k.
+ *
+ * 8. Known answers of the draws (seed 0, a fresh generator, float bits in hex; tested in
+ *    test/random-api.test.ts): rand([4]) float32 → 3e1fa354 3f64cca4 3f7aa329 3f10ef29 (offset 0);
+ *    then randn([4]) float32 → bf401b39 3e58b067 bf47a927 3f828889 (offset 1); rand([2]) float64 →
+ *    3fad677b68267590 3fe30eff2299a390; randn([2]) float64 → 3fe992416699a035 3ffd3368ab9bdfde;
+ *    randint(0, 1000, [4]) → 553 490 775 853; randperm(8) → 4 0 1 6 7 3 2 5; the state is then
+ *    seed 0, offset 6.
  */
 
 import { log256, sincos256 } from "./avx_math.js";
