@@ -7,6 +7,7 @@ if ! command -v pnpm >/dev/null || [ "$(pnpm --version)" != "10.34.8" ]; then
   npm install -g pnpm@10.34.8
 fi
 pnpm install --frozen-lockfile
+bash tools/install-fashion-mnist.sh
 pnpm run typecheck
 pnpm run lint
 pnpm run test

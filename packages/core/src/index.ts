@@ -35,25 +35,24 @@ export * as optim from "./optim/index.js";
 // ---- random: torch.Generator, manualSeed/seed/initialSeed, get/setRngState, torch.random
 // (forkRng), defaultGenerator, and the sampling functions (src/random) ----
 export * from "./random/index.js";
+
 // ---- end random ----
-
-// torch.utils.data, and the torchvision pieces lockstep ships (datasets.FashionMNIST, transforms)
-export * as utils from "./utils.js";
-export * as datasets from "./datasets.js";
-export { transforms } from "./data/index.js";
-
-// checkpoints: torch.save / torch.load (safetensors + structure record; PyTorch .pt reading)
-export { CheckpointError, load, save, UnpicklingError } from "./serialization/index.js";
-export * as serialization from "./serialization/index.js";
 
 // mixed precision: torch.autocast, torch.amp.GradScaler
 export * as amp from "./amp/index.js";
 export {
-  autocast,
   Autocast,
+  autocast,
   clearAutocastCache,
   getAutocastDtype,
   isAutocastEnabled,
   setAutocastDtype,
   setAutocastEnabled,
 } from "./amp/index.js";
+export { transforms } from "./data/index.js";
+export * as datasets from "./datasets.js";
+export * as serialization from "./serialization/index.js";
+// checkpoints: torch.save / torch.load (safetensors + structure record; PyTorch .pt reading)
+export { CheckpointError, load, save, UnpicklingError } from "./serialization/index.js";
+// torch.utils.data, and the torchvision pieces lockstep ships (datasets.FashionMNIST, transforms)
+export * as utils from "./utils.js";

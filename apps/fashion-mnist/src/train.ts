@@ -1,0 +1,195 @@
+// The training loop: seeded data order and initialisation, progress, per-epoch evaluation and
+// atomic checkpoints that resume to the same bits.
+
+import type { Tensor } from "@lockstep/core";
+import * as torch from "@lockstep/core";
+import { BENCHMARK, cnn, mlp } from "./models.js";
+import type { Options } from "./options.js";
+import { Progress } from "./progress.js";
+
+const { nn, optim } = torch;
+const { data } = torch.utils;
+
+export interface TrainResult {
+  testAccuracy: number;
+  testLoss: number;
+  epochs: number;
+  seconds: number;
+  samplesPerSecond: number;
+}
+
+/** Fashion-MNIST as float tensors normalised with the training set's mean and std. */
+function dataset(train: boolean, opts: Options): torch.utils.data.Dataset<[Tensor, number]> {
+  const T = torch.transforms;
+  const transform = T.compose([T.toTensor(), T.normalize([0.286], [0.353])]);
+  const ds = new torch.datasets.FashionMNIST({ root: opts.dataRoot, train, transform });
+  if (train && opts.limit !== undefined)
+    return new data.Subset(
+      ds,
+      Array.from({ length: Math.min(opts.limit, ds.length) }, (_, i) => i),
+    );
+  return ds as torch.utils.data.Dataset<[Tensor, number]>;
+}
+
+function makeOptimizer(params: Tensor[], opts: Options): torch.optim.Optimizer {
+  if (opts.optimizer === "sgd")
+    return new optim.SGD(params, { lr: opts.lr, momentum: opts.momentum, weightDecay: opts.weightDecay });
+  if (opts.optimizer === "adamw") return new optim.AdamW(params, { lr: opts.lr, weightDecay: opts.weightDecay || 1e-2 });
+  return new optim.Adam(params, { lr: opts.lr, weightDecay: opts.weightDecay });
+}
+
+function makeScheduler(opt: torch.optim.Optimizer, opts: Options, stepsPerEpoch: number) {
+  switch (opts.scheduler) {
+    case "step":
+      return {
+        perBatch: false,
+        s: new optim.lrScheduler.StepLR(opt, { stepSize: Math.max(1, Math.floor(opts.epochs / 3)), gamma: 0.1 }),
+      };
+    case "cosine":
+      return { perBatch: false, s: new optim.lrScheduler.CosineAnnealingLR(opt, { TMax: opts.epochs }) };
+    case "onecycle":
+      return {
+        perBatch: true,
+        s: new optim.lrScheduler.OneCycleLR(opt, { maxLr: opts.lr * 10, totalSteps: opts.epochs * stepsPerEpoch }),
+      };
+    default:
+      return null;
+  }
+}
+
+/** Mean loss and accuracy over a loader, without gradients. */
+function evaluate(model: torch.nn.Module, loader: torch.utils.data.DataLoader<[Tensor, Tensor]>, device: string) {
+  model.eval();
+  let loss = 0;
+  let correct = 0;
+  let n = 0;
+  return (async () => {
+    for await (const [x, y] of loader) {
+      torch.tidy(() =>
+        torch.noGrad(() => {
+          const xb = x.to(device);
+          const yb = y.to(device);
+          const logits = model.forward(xb) as Tensor;
+          loss += nn.functional.crossEntropy(logits, yb, { reduction: "sum" }).itemSync() as number;
+          correct += logits.argmax(1).eq(yb).sum().itemSync() as number;
+          n += yb.shape[0] as number;
+        }),
+      );
+      torch.dispose([x, y]);
+    }
+    model.train();
+    return { loss: loss / n, accuracy: correct / n };
+  })();
+}
+
+export async function train(opts: Options): Promise<TrainResult> {
+  const progress = new Progress(opts.mode);
+  torch.manualSeed(opts.seed);
+  const model = (opts.model === "mlp" ? mlp() : cnn()).to(opts.device);
+  const trainSet = dataset(true, opts);
+  const testSet = dataset(false, opts);
+  const generator = new torch.Generator().manualSeed(opts.seed);
+  const loader = new data.DataLoader(trainSet, {
+    batchSize: opts.batchSize,
+    shuffle: true,
+    generator,
+    numWorkers: opts.numWorkers,
+  });
+  const testLoader = new data.DataLoader(testSet, { batchSize: 1000 });
+  const optimizer = makeOptimizer(model.parameters(), opts);
+  const stepsPerEpoch = loader.length;
+  const sched = makeScheduler(optimizer, opts, stepsPerEpoch);
+  let startEpoch = 0;
+  if (opts.resume) {
+    const ck = (await torch.load(opts.resume)) as Record<string, unknown>;
+    model.loadStateDict(ck.model as torch.nn.StateDict);
+    optimizer.loadStateDict(ck.optimizer as never);
+    if (sched && ck.scheduler) sched.s.loadStateDict(ck.scheduler as never);
+    generator.setState(ck.generator as Tensor);
+    torch.setRngState(ck.rng as Tensor);
+    startEpoch = ck.epoch as number;
+  }
+  progress.event("start", { ...opts, parameters: model.parameters().reduce((a, p) => a + p.numel(), 0), stepsPerEpoch });
+  const started = performance.now();
+  let seen = 0;
+  let last = { loss: Number.NaN, accuracy: Number.NaN };
+  for (let epoch = startEpoch; epoch < opts.epochs; epoch++) {
+    const t0 = performance.now();
+    let step = 0;
+    let lossSum = 0;
+    let correct = 0;
+    let count = 0;
+    for await (const [x, y] of loader) {
+      const [loss, right] = torch.tidy(() => {
+        const xb = x.to(opts.device);
+        const yb = y.to(opts.device);
+        optimizer.zeroGrad();
+        const logits = model.forward(xb) as Tensor;
+        const l = nn.functional.crossEntropy(logits, yb);
+        l.backward();
+        optimizer.step();
+        return [l.itemSync() as number, logits.argmax(1).eq(yb).sum().itemSync() as number];
+      });
+      if (sched?.perBatch) sched.s.step();
+      torch.dispose([x, y]);
+      const b = y.shape[0] as number;
+      step++;
+      count += b;
+      seen += b;
+      lossSum += loss * b;
+      correct += right;
+      progress.step({
+        epoch: epoch + 1,
+        epochs: opts.epochs,
+        step,
+        steps: stepsPerEpoch,
+        loss,
+        accuracy: correct / count,
+        samplesPerSecond: count / ((performance.now() - t0) / 1000),
+      });
+    }
+    if (sched && !sched.perBatch) sched.s.step();
+    last = await evaluate(model, testLoader, opts.device);
+    const seconds = (performance.now() - t0) / 1000;
+    progress.epoch({
+      epoch: epoch + 1,
+      trainLoss: lossSum / count,
+      trainAccuracy: correct / count,
+      testLoss: last.loss,
+      testAccuracy: last.accuracy,
+      seconds,
+      samplesPerSecond: count / seconds,
+    });
+    if (opts.checkpoint) {
+      await torch.save(
+        {
+          model: model.stateDict(),
+          optimizer: optimizer.stateDict(),
+          scheduler: sched?.s.stateDict() ?? null,
+          generator: generator.getState(),
+          rng: torch.getRngState(),
+          epoch: epoch + 1,
+          options: { ...opts },
+        },
+        opts.checkpoint,
+      );
+    }
+  }
+  const seconds = (performance.now() - started) / 1000;
+  const bench = BENCHMARK[opts.model];
+  const result = {
+    testAccuracy: last.accuracy,
+    testLoss: last.loss,
+    epochs: opts.epochs,
+    seconds,
+    samplesPerSecond: seen / seconds,
+  };
+  progress.summary(
+    [
+      `test accuracy ${result.testAccuracy.toFixed(4)} after ${opts.epochs} epoch(s) of ${opts.model} on ${opts.device} (${seconds.toFixed(1)} s, ${result.samplesPerSecond.toFixed(0)} samples/s)`,
+      `Fashion-MNIST benchmark, ${bench.name}: ${bench.accuracy}`,
+    ],
+    { ...result, benchmark: bench },
+  );
+  return result;
+}
