@@ -32,7 +32,10 @@ export class Progress {
   }
 
   step(s: StepInfo): void {
-    if (this.mode === "jsonl") return this.event("step", { ...s });
+    if (this.mode === "jsonl") {
+      this.event("step", { ...s });
+      return;
+    }
     if (this.mode === "quiet") return;
     const done = Math.round((s.step / s.steps) * BAR);
     const line = `epoch ${s.epoch}/${s.epochs} [${"#".repeat(done)}${".".repeat(BAR - done)}] ${s.step}/${s.steps} loss ${fmt(s.loss)} acc ${fmt(s.accuracy, 3)} ${s.samplesPerSecond.toFixed(0)} samples/s`;
@@ -44,7 +47,10 @@ export class Progress {
   }
 
   epoch(e: EpochInfo): void {
-    if (this.mode === "jsonl") return this.event("epoch", { ...e });
+    if (this.mode === "jsonl") {
+      this.event("epoch", { ...e });
+      return;
+    }
     if (this.mode === "quiet") return;
     if (process.stderr.isTTY) process.stderr.write("\n");
     process.stderr.write(
@@ -53,7 +59,10 @@ export class Progress {
   }
 
   summary(lines: string[], data: Record<string, unknown>): void {
-    if (this.mode === "jsonl") return this.event("summary", data);
+    if (this.mode === "jsonl") {
+      this.event("summary", data);
+      return;
+    }
     process.stdout.write(`${lines.join("\n")}\n`);
   }
 }
