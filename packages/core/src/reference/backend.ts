@@ -303,7 +303,10 @@ export class ReferenceBackend implements Backend {
             : dt === "bool"
               ? (x) => (x ? 1 : 0)
               : Math.fround;
-    if (dt === "float32") return matmulF32(out, a, b);
+    if (dt === "float32") {
+      matmulF32(out, a, b);
+      return;
+    }
     const row = new Float64Array(N);
     for (let bt = 0; bt < B; bt++) {
       for (let i = 0; i < M; i++) {
