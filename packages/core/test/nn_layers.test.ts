@@ -159,7 +159,8 @@ const within = (d: Distance, b: Bound): boolean => d.ulp <= b.ulp || (b.rel !== 
 // (incl. the 1×1 adaptive pool's cascade-ordered mean), BatchNorm1d/2d (PyTorch's kernels emulated:
 // statistics, FMA transform, backward reductions, running stats), Dropout/Dropout1d/Dropout2d (masks
 // after the same manualSeed), Embedding (padding, scale_grad_by_freq, max_norm), RNN (tanh/relu),
-// ReLU, LeakyReLU, ELU (forward), SiLU, Tanh, Sigmoid, Hardtanh, ReLU6.
+// LayerNorm (RowwiseMoments and the backward kernel emulated), ReLU, LeakyReLU, ELU (forward), SiLU,
+// Tanh, Sigmoid, Hardtanh, ReLU6.
 
 /** mkldnn/im2col convolution sums (DESIGN: bound, not emulated). */
 const CONV =
@@ -167,11 +168,16 @@ const CONV =
 /** Core's transcendentals (V8 Math vs SLEEF/glibc, each faithfully rounded), propagated through the layer. */
 const LIBM = "transcendentals: V8's Math vs PyTorch's SLEEF/glibc, 1 ulp each, propagated through the layer's later roundings";
 /** RowwiseMoments (Welford over 8-lane vectors, chunked cascade) vs the reference's mean/var. */
-const MOMENTS =
-  "statistics: PyTorch's RowwiseMoments (vectorised Welford with a chunked cascade, FMA-contracted) vs lockstep's mean and float64 variance; the backward's reductions are reordered sums";
 const ATTN =
-  "attention: softmax (core: 1-ulp exp, pairwise sums), LayerNorm (moments), and sums over heads/positions in other orders than PyTorch's; the linears and small bmm's are bitwise";
+  "attention: softmax (core: 1-ulp exp, pairwise sums) and sums over heads/positions in other orders than PyTorch's; the linears, small bmm's and LayerNorm are bitwise";
 const BOUNDS: Record<string, Bounds> = {
+  "BatchNorm2d/f64/0": {
+    out: { ulp: 8, rel: 2 },
+    grad: { ulp: 128, rel: 2 },
+    buffers: { ulp: 8, rel: 2 },
+    reason:
+      "float64 BatchNorm: PyTorch's double var_sum differs from the sequential formula (used for float32, bitwise there) by a few ulp in ~5% of channels; neither the FMA-contracted nor the plain sequential loop reproduces it (order not identified)",
+  },
   Bilinear: {
     out: { ulp: 8, rel: 0.5 },
     grad: { ulp: 16, rel: 2 },
@@ -217,8 +223,10 @@ const BOUNDS: Record<string, Bounds> = {
     grad: { ulp: 32, rel: 1 },
     reason: `${LIBM} (sigmoid/tanh gates); bias gradients are sums over time in autograd's order`,
   },
-  LayerNorm: { out: { ulp: 64, rel: 3 }, grad: { ulp: 256, rel: 5 }, reason: MOMENTS },
-  GroupNorm: { out: { ulp: 64, rel: 5 }, grad: { ulp: 128, rel: 4 }, reason: MOMENTS },
+  GroupNorm: {
+    grad: { ulp: 128, rel: 4 },
+    reason: "forward bitwise (RowwiseMoments emulated); the backward uses PyTorch's formula with lockstep's reduction order",
+  },
   // the in_proj_bias gradient of the keys is 0 mathematically (softmax is shift-invariant): both sides hold rounding noise there, so only rel bounds it
   MultiheadAttention: { out: { ulp: 64, rel: 4 }, grad: { ulp: 512, rel: 5 }, reason: ATTN },
   TransformerEncoderLayer: {

@@ -27,6 +27,7 @@ import { full, ones, tensor, zeros, zerosLike } from "../ops/creation.js";
 import {
   abs,
   add,
+  clampMin,
   div,
   exp,
   fusedMulAdd,
@@ -37,14 +38,13 @@ import {
   mul,
   ne,
   neg,
-  rsqrt,
   sqrt,
   sub,
   where,
 } from "../ops/elementwise.js";
 import { indexAdd, indexSelect } from "../ops/indexing.js";
 import { matmul } from "../ops/linalg.js";
-import { mean, softmax, sum, var_ } from "../ops/reduce.js";
+import { softmax, sum } from "../ops/reduce.js";
 import { cat, flip, triu } from "../ops/shapecopy.js";
 import { contiguous, expand, narrow, reshape, squeeze, transpose, unsqueeze } from "../ops/views.js";
 import type { Generator } from "../random/generator.js";
@@ -253,7 +253,12 @@ function addRowBias(y: Tensor, bias: Tensor): Tensor {
 
 // ---------------------------------------------------------------- normalisation
 
-/** torch.nn.functional.layer_norm over the trailing `normalizedShape` dims (biased variance). */
+/**
+ * torch.nn.functional.layer_norm over the trailing `normalizedShape` dims (biased variance), as
+ * PyTorch 1.13's CPU kernel (layer_norm_kernel.cpp): the row statistics by RowwiseMoments
+ * (rowwiseMoments below), rstd = 1 / sqrt(var + eps), y = fma(fma(x, rstd, −rstd·mean), γ, β);
+ * the backward is its LayerNormBackwardKernel (layerNormBackward).
+ */
 export function layerNorm(
   input: Tensor,
   normalizedShape: number | readonly number[],
@@ -276,18 +281,153 @@ export function layerNorm(
   ] as const)
     if (p && !shapeEq(p.shape, ns))
       throw new ShapeError(op, `expected ${name} of shape ${fmtShape(ns)}, got ${fmtShape(p.shape)}`);
-  const dims = ns.map((_, i) => input.ndim - ns.length + i);
-  const cd = opmath(input.dtype);
-  const x = to(input, cd);
-  const mu = mean(x, dims, true);
-  const rstd = rsqrt(add(var_(x, dims, { correction: 0, keepdim: true }), eps));
-  let y = mul(sub(x, mu), rstd);
-  if (weight) y = mul(y, weight);
-  if (bias) y = add(y, bias);
-  return to(y, input.dtype);
+  const dtype = input.dtype;
+  const cd = opmath(dtype);
+  const n = numelOf(ns);
+  const m = input.numel() / Math.max(n, 1);
+  const epsT = cd === "float64" ? eps : Math.fround(eps);
+  const x = noGrad(() => reshape(contiguous(to(input, cd)), [m, n]));
+  const g = weight ? noGrad(() => reshape(to(weight, cd), [n])) : null;
+  const b = bias ? noGrad(() => reshape(to(bias, cd), [n])) : null;
+  const { meanR, rstdR, y } = noGrad(() => {
+    const { mean: mu, variance } = rowwiseMoments(x);
+    const rstd = div(1, sqrt(add(variance, epsT)));
+    const shift = mul(neg(rstd), mu);
+    let out = fusedMulAdd(x, unsqueeze(rstd, 1), unsqueeze(shift, 1));
+    if (g || b) out = fusedMulAdd(out, g ?? 1, b ?? 0);
+    return { meanR: mu, rstdR: rstd, y: to(reshape(out, [...input.shape]), dtype) };
+  });
+  attachGrad("NativeLayerNormBackward0", [input, weight, bias], [y], [x, meanR, rstdR], ([gy], [sx, sm, sr]) => {
+    const dy = reshape(contiguous(to(gy as Tensor, cd)), [m, n]);
+    const [dx, dg, db] = layerNormBackward(dy, sx as Tensor, sm as Tensor, sr as Tensor, g, [
+      input.requiresGrad,
+      weight?.requiresGrad === true,
+      bias?.requiresGrad === true,
+    ]);
+    return [
+      dx && to(reshape(dx, [...input.shape]), dtype),
+      dg && weight && to(reshape(dg, [...weight.shape]), weight.dtype),
+      db && bias && to(reshape(db, [...bias.shape]), bias.dtype),
+    ];
+  });
+  return y;
 }
 
-/** torch.nn.functional.group_norm: input [N, C, *], statistics over each of numGroups channel groups. */
+/**
+ * PyTorch's RowwiseMoments (aten/src/ATen/native/cpu/moments_utils.h) for each row of x [M, N]:
+ * Welford over V-lane vectors (8 float32, 4 float64) in chunks of 16 vectors, the chunk moments
+ * merged in a binary cascade (AddMomentsVec), then the N mod V tail elements by scalar Welford and
+ * the V lane moments merged in lane order (AddMoments); var = m2 / N. On Debian's build none of
+ * these multiply-adds is contracted (measured), so every operation rounds.
+ */
+export function rowwiseMoments(x: Tensor): { mean: Tensor; variance: Tensor } {
+  const dt = x.dtype;
+  const [rows, len] = x.shape as [number, number];
+  const r = (v: number): number => (dt === "float64" ? v : Math.fround(v));
+  const v = VEC(dt);
+  const nv = Math.floor(len / v);
+  const chunks = Math.ceil(nv / 16);
+  const depth = ceilLog2(chunks);
+  const zerosV = (): Tensor => zeros([rows, v], { dtype: dt, device: x.device });
+  const m0s: number[] = Array(depth).fill(0);
+  const m1s: Tensor[] = Array.from({ length: depth }, zerosV);
+  const m2s: Tensor[] = Array.from({ length: depth }, zerosV);
+  // AddMoments(m0_add, m1_add, m2_add, m0, m1, m2): c = m0_add / n, delta = m1_add − m1,
+  // m1 += c·delta, m2 += m2_add + delta·delta·c·m0
+  const merge = (m0a: number, m1a: Tensor, m2a: Tensor, m0: number, m1: Tensor, m2: Tensor): [number, Tensor, Tensor] => {
+    const total = m0 + m0a;
+    const c = total === 0 ? 0 : r(r(m0a) / r(total));
+    const delta = sub(m1a, m1);
+    const m1n = add(m1, mul(delta, c));
+    const m2n = add(m2, add(m2a, mul(mul(mul(delta, delta), c), r(m0))));
+    return [total, m1n, m2n];
+  };
+  const mergeInto = (m0a: number, m1a: Tensor, m2a: Tensor, k: number): void => {
+    [m0s[k], m1s[k], m2s[k]] = merge(m0a, m1a, m2a, m0s[k] as number, m1s[k] as Tensor, m2s[k] as Tensor);
+  };
+  for (let i = 0; i < chunks; i++) {
+    const count = Math.min(16, nv - i * 16);
+    let m1 = zerosV();
+    let m2 = zerosV();
+    for (let j = 0; j < count; j++) {
+      const xv = narrow(x, 1, (i * 16 + j) * v, v);
+      const delta = sub(xv, m1);
+      m1 = add(m1, mul(delta, r(1 / (j + 1))));
+      m2 = add(m2, mul(delta, sub(xv, m1)));
+    }
+    mergeInto(count, m1, m2, 0);
+    let mask = i + 1;
+    for (let j = 1; j < depth && (mask & 1) === 0; j++) {
+      mergeInto(m0s[j - 1] as number, m1s[j - 1] as Tensor, m2s[j - 1] as Tensor, j);
+      m0s[j - 1] = 0;
+      m1s[j - 1] = zerosV();
+      m2s[j - 1] = zerosV();
+      mask >>= 1;
+    }
+  }
+  for (let i = 1; i < depth; i++) mergeInto(m0s[i] as number, m1s[i] as Tensor, m2s[i] as Tensor, 0);
+  let m0 = 0;
+  let m1 = zeros([rows], { dtype: dt, device: x.device });
+  let m2 = zeros([rows], { dtype: dt, device: x.device });
+  for (let i = nv * v; i < len; i++) {
+    const xi = x.select(1, i);
+    const delta = sub(xi, m1);
+    m0++;
+    m1 = add(m1, div(delta, m0));
+    m2 = add(m2, mul(delta, sub(xi, m1)));
+  }
+  for (let lane = 0; lane < v; lane++)
+    [m0, m1, m2] = merge(nv, (m1s[0] as Tensor).select(1, lane), (m2s[0] as Tensor).select(1, lane), m0, m1, m2);
+  return { mean: m1, variance: div(m2, len) };
+}
+
+/** LayerNormBackwardKernel (one thread): [dx, dgamma, dbeta] for dy, x [M, N], mean/rstd [M], gamma [N]. */
+function layerNormBackward(
+  dy: Tensor,
+  x: Tensor,
+  mean: Tensor,
+  rstd: Tensor,
+  gamma: Tensor | null,
+  [needX, needG, needB]: boolean[],
+): (Tensor | null)[] {
+  const dt = x.dtype;
+  const [rows, len] = x.shape as [number, number];
+  const r = (v: number): number => (dt === "float64" ? v : Math.fround(v));
+  let dg: Tensor | null = null;
+  if (needG) {
+    // dgamma[j] = fma(dy[i, j], fma(a_i, x[i, j], b_i), dgamma[j]) over the rows in order; a = rstd, b = −a·mean
+    const bRow = mul(neg(rstd), mean);
+    dg = zeros([len], { dtype: dt, device: x.device });
+    for (let i = 0; i < rows; i++)
+      dg = fusedMulAdd(dy.select(0, i), fusedMulAdd(x.select(0, i), rstd.select(0, i), bRow.select(0, i)), dg);
+  }
+  const db = needB ? seqSum(dy) : null;
+  let dx: Tensor | null = null;
+  if (needX) {
+    const gx = gamma ? expand(unsqueeze(gamma, 0), [rows, len]) : null;
+    // ds = Σ dy·x·γ, db = Σ dy·γ per row (vectorised reductions, accumulation fused)
+    const ds = gx ? rowReduceAll(mul(dy, x), gx) : rowReduceAll(dy, x);
+    const dbs = gx ? rowReduceAll(dy, gx) : rowReduceAll(dy);
+    const scale = r(1 / len);
+    const a = rstd;
+    // b = (db·mean − ds)·a·a·a·scale (first multiply-subtract fused); c = −b·mean − db·a·scale (fused)
+    const bq = mul(mul(mul(mul(fusedMulAdd(dbs, mean, neg(ds)), a), a), a), scale);
+    const cq = fusedMulAdd(neg(bq), mean, neg(mul(mul(dbs, a), scale)));
+    // dx = a·dy·γ + b·x + c, as fma(b, x, a·dy·γ) + c
+    let ady = mul(unsqueeze(a, 1), dy);
+    if (gx) ady = mul(ady, gx);
+    dx = add(fusedMulAdd(unsqueeze(bq, 1), x, ady), unsqueeze(cq, 1));
+  }
+  return [dx, dg, db];
+}
+
+/**
+ * torch.nn.functional.group_norm: input [N, C, *], statistics over each of numGroups channel groups.
+ * Forward as PyTorch 1.13's CPU kernel: RowwiseMoments per (sample, group), rstd = 1 / sqrt(max(var, 0)
+ * + eps); with an affine: scale = rstd·γ, bias = −scale·mean + β, y = fma(x, scale, bias); without:
+ * y = (x − mean)·rstd. The backward is PyTorch's formula (per-channel Σdy·x, Σdy; per group their
+ * γ-weighted sums; dx = c1·dy + c2·x + c3) with lockstep's reduction order.
+ */
 export function groupNorm(input: Tensor, numGroups: number, weight?: Tensor | null, bias?: Tensor | null, eps = 1e-5): Tensor {
   const op = "group_norm";
   requireFloat(op, input);
@@ -298,15 +438,58 @@ export function groupNorm(input: Tensor, numGroups: number, weight?: Tensor | nu
       op,
       `Expected number of channels in input to be divisible by num_groups, but got input of shape ${fmtShape(input.shape)} and num_groups=${numGroups}`,
     );
-  const cd = opmath(input.dtype);
-  const x = reshape(to(input, cd), [n, numGroups, -1]);
-  const mu = mean(x, [2], true);
-  const rstd = rsqrt(add(var_(x, [2], { correction: 0, keepdim: true }), eps));
-  let y = reshape(mul(sub(x, mu), rstd), [...input.shape]);
-  const chShape = [1, ch, ...input.shape.slice(2).map(() => 1)];
-  if (weight) y = mul(y, reshape(weight, chShape));
-  if (bias) y = add(y, reshape(bias, chShape));
-  return to(y, input.dtype);
+  for (const [name, p] of [
+    ["weight", weight],
+    ["bias", bias],
+  ] as const)
+    if (p && (p.ndim !== 1 || p.shape[0] !== ch))
+      throw new ShapeError(op, `expected ${name} of shape [${ch}], got ${fmtShape(p.shape)}`);
+  const dtype = input.dtype;
+  const cd = opmath(dtype);
+  const g = numGroups;
+  const d = ch / g;
+  const hw = input.numel() / Math.max(n * ch, 1);
+  const x4 = noGrad(() => reshape(contiguous(to(input, cd)), [n, g, d, hw]));
+  const gam = weight ? noGrad(() => reshape(to(weight, cd), [1, g, d, 1])) : null;
+  const bet = bias ? noGrad(() => reshape(to(bias, cd), [1, g, d, 1])) : null;
+  const { mu, rstd, y } = noGrad(() => {
+    const { mean: m, variance } = rowwiseMoments(reshape(x4, [n * g, d * hw]));
+    const r = div(1, sqrt(add(clampMin(variance, 0), cd === "float64" ? eps : Math.fround(eps))));
+    const m4 = reshape(m, [n, g, 1, 1]);
+    const r4 = reshape(r, [n, g, 1, 1]);
+    let out: Tensor;
+    if (!gam && !bet) out = mul(sub(x4, m4), r4);
+    else {
+      const scale = gam ? mul(r4, gam) : expand(r4, [n, g, d, 1]);
+      const shift = add(mul(neg(scale), m4), bet ?? 0);
+      out = fusedMulAdd(x4, scale, shift);
+    }
+    return { mu: m4, rstd: r4, y: to(reshape(out, [...input.shape]), dtype) };
+  });
+  attachGrad("NativeGroupNormBackward0", [input, weight, bias], [y], [x4, mu, rstd], ([gy], [sx, sm, sr]) => {
+    const dy = reshape(contiguous(to(gy as Tensor, cd)), [n, g, d, hw]);
+    const xx = sx as Tensor;
+    const m4 = sm as Tensor;
+    const r4 = sr as Tensor;
+    // per (sample, channel): ds = Σ dy·x, db = Σ dy
+    const ds = sum(mul(dy, xx), [3], true);
+    const db = sum(dy, [3], true);
+    const gw = gam ?? 1;
+    let dx: Tensor | null = null;
+    if (input.requiresGrad) {
+      const dsG = sum(mul(ds, gw), [2], true);
+      const dbG = sum(mul(db, gw), [2], true);
+      const s = 1 / (d * hw);
+      const c2 = mul(mul(mul(mul(sub(mul(dbG, m4), dsG), r4), r4), r4), s);
+      const c3 = sub(mul(neg(c2), m4), mul(mul(dbG, r4), s));
+      const c1 = mul(r4, gw);
+      dx = to(reshape(add(add(mul(c1, dy), mul(c2, xx)), c3), [...input.shape]), dtype);
+    }
+    const dgamma = weight?.requiresGrad ? to(reshape(sum(mul(sub(ds, mul(db, m4)), r4), [0]), [ch]), weight.dtype) : null;
+    const dbeta = bias?.requiresGrad ? to(reshape(sum(db, [0]), [ch]), bias.dtype) : null;
+    return [dx, dgamma, dbeta];
+  });
+  return y;
 }
 
 /**
