@@ -10,6 +10,9 @@ Files (test-vectors/nn/):
                 running statistics), dropout masks after a fixed torch.manual_seed
   sums.json     x.sum(0) of x = torch.randn(shape) after torch.manual_seed(seed) (inputs regenerated
                 by lockstep's bit-exact randn): PyTorch's cascade order for column sums
+  train.json    end-to-end SGD steps of an MLP (and one with BatchNorm1d + Dropout) after
+                torch.manual_seed(seed), default init, randn inputs: logits, the loss gradient fed
+                back, parameter gradients per step, the final state dict
   init.json     default initialisation: every parameter and buffer after torch.manual_seed(s) and
                 the layer's constructor, plus the next torch.rand(4) (checks how many numbers the
                 initialisation drew); and the nn.init functions on fixed shapes
@@ -497,7 +500,39 @@ def sum_cases():
     return C
 
 
-FILES = {"layers": layer_cases, "init": init_cases, "sums": sum_cases}
+def train_cases():
+    """A few training steps end to end: torch.manual_seed(seed); the model's default init; then per
+    step x = torch.randn([B, 1, 28, 28]), y = torch.randint(0, 10, [B]); logits = model(x); the loss
+    is cross_entropy, but what is fed back is its gradient dlogits (recorded), so the check covers
+    the layers alone; then SGD(lr, momentum).step(). Per step: logits, dlogits, every parameter's
+    gradient, the loss (informative); at the end the state dict. Tensors in the BIG encoding."""
+    C = []
+    def mlp():
+        return nn.Sequential(nn.Flatten(), nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(), nn.Linear(128, 10))
+    def mlp_bn():
+        return nn.Sequential(nn.Flatten(), nn.Linear(784, 64), nn.BatchNorm1d(64), nn.ReLU(), nn.Dropout(0.2), nn.Linear(64, 10))
+    for cid, make, arch, seed, batch, steps in [("mlp/0", mlp, "mlp", 0, 64, 3), ("mlp_bn_dropout/0", mlp_bn, "mlp_bn", 1, 32, 3)]:
+        torch.manual_seed(seed)
+        m = make()
+        opt = torch.optim.SGD(m.parameters(), lr=0.05, momentum=0.9)
+        recs = []
+        for _ in range(steps):
+            x = torch.randn(batch, 1, 28, 28)
+            y = torch.randint(0, 10, (batch,))
+            opt.zero_grad()
+            logits = m(x)
+            loss = torch.nn.functional.cross_entropy(logits, y)
+            (dlogits,) = torch.autograd.grad(loss, [logits], retain_graph=True)
+            logits.backward(dlogits)
+            recs.append({"logits": enc_state(logits.detach()), "dlogits": enc_state(dlogits), "loss": enc_out(loss.detach()),
+                         "grads": {n: enc_state(p.grad) for n, p in m.named_parameters()}})
+            opt.step()
+        C.append({"id": cid, "arch": arch, "seed": seed, "batch": batch, "lr": 0.05, "momentum": 0.9,
+                  "steps": recs, "state": {k: enc_state(v) for k, v in m.state_dict().items()}})
+    return C
+
+
+FILES = {"layers": layer_cases, "init": init_cases, "sums": sum_cases, "train": train_cases}
 
 
 def main():

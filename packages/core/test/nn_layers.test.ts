@@ -473,3 +473,56 @@ describe("column sums in PyTorch's cascade order (sums.json)", () => {
       expect(sameBits(nn.functional.torchColumnSums(x), c.out as Json)).toBeNull();
     });
 });
+
+// ---------------------------------------------------------------- end to end
+
+/**
+ * Training steps end to end (train.json): default init after manualSeed, randn/randint batches, the
+ * layers' forward, PyTorch's cross-entropy gradient fed back, SGD with momentum. Flatten, Linear,
+ * ReLU, BatchNorm1d and Dropout are bit-exact, so the logits, every gradient and the final weights
+ * equal PyTorch's bit for bit. (The loss value itself goes through core's log_softmax, which is
+ * bounded, so it is not compared here.)
+ */
+describe("end-to-end training steps equal PyTorch's bit for bit (train.json)", () => {
+  const arch: Record<string, () => Module> = {
+    mlp: () =>
+      new nn.Sequential(
+        new nn.Flatten(),
+        new nn.Linear(784, 256),
+        new nn.ReLU(),
+        new nn.Linear(256, 128),
+        new nn.ReLU(),
+        new nn.Linear(128, 10),
+      ),
+    mlp_bn: () =>
+      new nn.Sequential(
+        new nn.Flatten(),
+        new nn.Linear(784, 64),
+        new nn.BatchNorm1d(64),
+        new nn.ReLU(),
+        new nn.Dropout(0.2),
+        new nn.Linear(64, 10),
+      ),
+  };
+  for (const c of load("train.json").cases)
+    it(c.id as string, () => {
+      torch.manualSeed(c.seed as number);
+      const m = (arch[c.arch as string] as () => Module)();
+      const opt = new torch.optim.SGD(m.parameters(), { lr: c.lr as number, momentum: c.momentum as number });
+      const batch = c.batch as number;
+      (c.steps as Json[]).forEach((s, step) => {
+        const x = torch.randn([batch, 1, 28, 28]);
+        torch.randint(0, 10, [batch]); // the targets: drawn to keep the stream in step
+        opt.zeroGrad();
+        const logits = (m as unknown as { forward(x: Tensor): Tensor }).forward(x);
+        expect(sameBits(logits, s.logits as Json), `logits at step ${step}`).toBeNull();
+        const dlogits = decodeTensor(s.dlogits as unknown as T);
+        logits.backward(dlogits);
+        for (const [n, p] of m.namedParameters())
+          expect(sameBits(p.grad as Tensor, (s.grads as Json)[n] as Json), `grad ${n} at step ${step}`).toBeNull();
+        opt.step();
+      });
+      const sd = m.stateDict();
+      for (const [k, w] of Object.entries(c.state as Record<string, Json>)) expect(sameBits(sd[k] as Tensor, w), k).toBeNull();
+    });
+});
