@@ -397,14 +397,11 @@ export class ReferenceBackend implements Backend {
 }
 
 /**
- * float32 matmul, cache-blocked: 4 rows of A against 256-column tiles of B, with Float32Array
- * accumulators (storing rounds exactly as Math.fround). Each output is still summed over
- * k = 0..K-1 in order, product and sum each rounded: the fixed order of backend.ts.
+ * float32 matmul with a 4×4 register-blocked micro-kernel over packed panels of A (4 rows) and B
+ * (4 columns). Each output is still summed over k = 0..K-1 in order, product and sum each rounded
+ * (the fixed order of backend.ts); blocking only changes which outputs are computed together.
+ * Panels are zero-padded to multiples of 4; padded outputs are never stored.
  */
-const TILE_ROWS = 4;
-const TILE_COLS = 256;
-const tileAcc = new Float32Array(TILE_ROWS * TILE_COLS);
-
 function matmulF32(out: View, a: View, b: View): void {
   const [B, M, K] = a.shape as [number, number, number];
   const N = b.shape[2] as number;
@@ -414,30 +411,84 @@ function matmulF32(out: View, a: View, b: View): void {
   const [sab, sam, sak] = a.strides as [number, number, number];
   const [sbb, sbk, sbn] = b.strides as [number, number, number];
   const [sob, som, son] = out.strides as [number, number, number];
-  const acc = tileAcc;
+  const fr = Math.fround;
+  const nb = Math.ceil(N / 4);
+  const bp = new Float32Array(nb * K * 4);
+  const ap = new Float32Array(K * 4);
   for (let bt = 0; bt < B; bt++) {
-    for (let i0 = 0; i0 < M; i0 += TILE_ROWS) {
-      const rows = Math.min(TILE_ROWS, M - i0);
-      for (let j0 = 0; j0 < N; j0 += TILE_COLS) {
-        const cols = Math.min(TILE_COLS, N - j0);
-        acc.fill(0);
-        for (let k = 0; k < K; k++) {
-          const pb0 = b.offset + bt * sbb + k * sbk + j0 * sbn;
-          for (let r = 0; r < rows; r++) {
-            const aik = A[a.offset + bt * sab + (i0 + r) * sam + k * sak] as number;
-            const base = r * TILE_COLS;
-            if (sbn === 1) {
-              for (let j = 0; j < cols; j++)
-                acc[base + j] = (acc[base + j] as number) + Math.fround(aik * (Bm[pb0 + j] as number));
-            } else {
-              for (let j = 0, pb = pb0; j < cols; j++, pb += sbn)
-                acc[base + j] = (acc[base + j] as number) + Math.fround(aik * (Bm[pb] as number));
-            }
-          }
+    // pack B: for each block of 4 columns, k-major rows of 4
+    bp.fill(0);
+    for (let jb = 0; jb < nb; jb++)
+      for (let k = 0; k < K; k++) {
+        const src = b.offset + bt * sbb + k * sbk;
+        for (let jj = 0; jj < 4; jj++) {
+          const j = jb * 4 + jj;
+          if (j < N) bp[(jb * K + k) * 4 + jj] = Bm[src + j * sbn] as number;
         }
-        for (let r = 0; r < rows; r++) {
-          const ob = out.offset + bt * sob + (i0 + r) * som + j0 * son;
-          for (let j = 0; j < cols; j++) O[ob + j * son] = acc[r * TILE_COLS + j] as number;
+      }
+    for (let i0 = 0; i0 < M; i0 += 4) {
+      ap.fill(0);
+      for (let ii = 0; ii < 4 && i0 + ii < M; ii++) {
+        const src = a.offset + bt * sab + (i0 + ii) * sam;
+        for (let k = 0; k < K; k++) ap[k * 4 + ii] = A[src + k * sak] as number;
+      }
+      for (let jb = 0; jb < nb; jb++) {
+        let c00 = 0,
+          c01 = 0,
+          c02 = 0,
+          c03 = 0,
+          c10 = 0,
+          c11 = 0,
+          c12 = 0,
+          c13 = 0;
+        let c20 = 0,
+          c21 = 0,
+          c22 = 0,
+          c23 = 0,
+          c30 = 0,
+          c31 = 0,
+          c32 = 0,
+          c33 = 0;
+        let pb = jb * K * 4;
+        for (let k = 0, pa = 0; k < K; k++, pa += 4, pb += 4) {
+          const a0 = ap[pa] as number,
+            a1 = ap[pa + 1] as number,
+            a2 = ap[pa + 2] as number,
+            a3 = ap[pa + 3] as number;
+          const b0 = bp[pb] as number,
+            b1 = bp[pb + 1] as number,
+            b2 = bp[pb + 2] as number,
+            b3 = bp[pb + 3] as number;
+          c00 = fr(c00 + fr(a0 * b0));
+          c01 = fr(c01 + fr(a0 * b1));
+          c02 = fr(c02 + fr(a0 * b2));
+          c03 = fr(c03 + fr(a0 * b3));
+          c10 = fr(c10 + fr(a1 * b0));
+          c11 = fr(c11 + fr(a1 * b1));
+          c12 = fr(c12 + fr(a1 * b2));
+          c13 = fr(c13 + fr(a1 * b3));
+          c20 = fr(c20 + fr(a2 * b0));
+          c21 = fr(c21 + fr(a2 * b1));
+          c22 = fr(c22 + fr(a2 * b2));
+          c23 = fr(c23 + fr(a2 * b3));
+          c30 = fr(c30 + fr(a3 * b0));
+          c31 = fr(c31 + fr(a3 * b1));
+          c32 = fr(c32 + fr(a3 * b2));
+          c33 = fr(c33 + fr(a3 * b3));
+        }
+        const rows = [
+          [c00, c01, c02, c03],
+          [c10, c11, c12, c13],
+          [c20, c21, c22, c23],
+          [c30, c31, c32, c33],
+        ];
+        for (let ii = 0; ii < 4 && i0 + ii < M; ii++) {
+          const ob = out.offset + bt * sob + (i0 + ii) * som;
+          const row = rows[ii] as number[];
+          for (let jj = 0; jj < 4; jj++) {
+            const j = jb * 4 + jj;
+            if (j < N) O[ob + j * son] = row[jj] as number;
+          }
         }
       }
     }
