@@ -8,9 +8,12 @@
 // unique, so the two agree to LAPACK's float32 rounding error — not bitwise (see the test's bound).
 import { noGrad } from "../autograd/graph.js";
 import { ValueError } from "../errors.js";
+import { bin, type Exp, fma, konst, select, un } from "../ir.js";
+import { elementwise } from "../ops/core.js";
 import { empty_, tensor as makeTensor } from "../ops/creation.js";
 import type { Generator } from "../random/generator.js";
 import { normal_ as drawNormal_, uniform_ as drawUniform_ } from "../random/sampling.js";
+import { erf as erf64 } from "../reference/scalar.js";
 import type { Tensor } from "../tensor.js";
 
 export interface InitOptions {
@@ -251,5 +254,59 @@ export function orthogonal_(t: Tensor, gain = 1, opts?: InitOptions): Tensor {
     t.view(t.shape as number[]).copy_(qt.reshape([...t.shape]));
     if (gain !== 1) t.mul_(gain);
     return t;
+  });
+}
+
+/**
+ * PyTorch's calc_erfinv (c10/util/math_compat / ATen Math.h) as an IR kernel in the tensor's dtype:
+ * a rational first guess (|y| ≤ 0.7: y·P(y²)/Q(y²); beyond: from sqrt(−log((1 − |y|)/2))), the
+ * Horner steps fused (FMA, as the AVX2 build contracts them), then two Newton steps
+ * x −= (erf(x) − y) / (2/√π · exp(−x²)). erf/exp/log are the backend's (1 ulp of glibc's).
+ */
+function erfinvInPlace(t: Tensor): Tensor {
+  const y = elementwise("erfinv", [t], t.dtype, t.dtype === "float64" ? "float64" : "float32", ([v]) => {
+    const x = v as Exp;
+    const k = (c: number): Exp => konst(c, x.dtype);
+    const horner = (cs: number[], z: Exp): Exp =>
+      cs.slice(0, -1).reduceRight((acc, c) => fma(acc, z, k(c)), k(cs[cs.length - 1] as number));
+    const ay = un("abs", x);
+    const z1 = bin("mul", x, x);
+    const num1 = horner([0.886226899, -1.645349621, 0.914624893, -0.140543331], z1);
+    const dem1 = fma(horner([-2.118377725, 1.442710462, -0.329097515, 0.012229801], z1), z1, k(1));
+    const central = bin("div", bin("mul", x, num1), dem1);
+    const z2 = un("sqrt", un("neg", un("log", bin("div", bin("sub", k(1), ay), k(2)))));
+    const num2 = horner([-1.970840454, -1.624906493, 3.429567803, 1.641345311], z2);
+    const dem2 = fma(fma(k(1.6370678), z2, k(3.5438892)), z2, k(1));
+    const signedNum = select(bin("lt", x, k(0)), un("neg", un("abs", num2)), un("abs", num2));
+    const tail = bin("div", signedNum, dem2);
+    let r = select(bin("le", ay, k(0.7)), central, tail);
+    const two = x.dtype === "float64" ? 2 / Math.sqrt(Math.PI) : Math.fround(2 / Math.fround(Math.sqrt(Math.PI)));
+    for (let i = 0; i < 2; i++) {
+      const step = bin("div", bin("sub", un("erf", r), x), bin("mul", k(two), un("exp", bin("mul", un("neg", r), r))));
+      r = bin("sub", r, step);
+    }
+    const inf = select(bin("lt", x, k(0)), k(Number.NEGATIVE_INFINITY), k(Number.POSITIVE_INFINITY));
+    return select(bin("gt", ay, k(1)), k(Number.NaN), select(bin("eq", ay, k(1)), inf, r));
+  });
+  return t.copy_(y);
+}
+
+/**
+ * torch.nn.init.trunc_normal_(tensor, mean = 0, std = 1, a = −2, b = 2): uniform_(2l − 1, 2u − 1)
+ * with l, u the normal CDF at the bounds (float64, erf), then erfinv, ·std·√2, +mean, clamp to
+ * [a, b] — PyTorch's steps and draws. The draws are identical; erfinv uses the backend's erf/exp/log
+ * (within an ulp of glibc's), so values can differ from PyTorch's by a few ulp.
+ */
+export function truncNormal_(t: Tensor, mean = 0, std = 1, a = -2, b = 2, opts?: InitOptions): Tensor {
+  const normCdf = (x: number): number => (1 + erf64(x / Math.sqrt(2))) / 2;
+  const l = normCdf((a - mean) / std);
+  const u = normCdf((b - mean) / std);
+  if (skipped(t)) return t;
+  return noGrad(() => {
+    drawUniform_(t, 2 * l - 1, 2 * u - 1, gen(opts));
+    erfinvInPlace(t);
+    t.mul_(std * Math.sqrt(2));
+    t.add_(mean);
+    return t.clamp_(a, b);
   });
 }
