@@ -328,6 +328,37 @@ describe("modes and options", () => {
   });
 });
 
+describe("memory", () => {
+  it("a training step inside tidy leaves no tensors behind (BatchNorm, LayerNorm, Dropout, LSTM, attention)", () => {
+    torch.manualSeed(0);
+    const m = new nn.Sequential(
+      new nn.Linear(6, 8),
+      new nn.BatchNorm1d(8),
+      new nn.ReLU(),
+      new nn.Dropout(0.2),
+      new nn.LayerNorm(8),
+    );
+    const attn = new nn.TransformerEncoderLayer(8, 2, { dimFeedforward: 16, batchFirst: true });
+    const lstm = new nn.LSTM(8, 4);
+    const params = [...m.parameters(), ...attn.parameters(), ...lstm.parameters()];
+    const opt = new torch.optim.SGD(params, { lr: 0.01, momentum: 0.9 });
+    const step = () =>
+      torch.tidy(() => {
+        opt.zeroGrad();
+        const h = m.forward(torch.randn([12, 6])) as Tensor;
+        const a = attn.forward(h.reshape([3, 4, 8]));
+        const [o] = lstm.forward(a);
+        o.sum().backward();
+        opt.step();
+      });
+    step();
+    const live = () => torch.memoryStats().cpu?.tensors ?? 0;
+    const before = live();
+    for (let i = 0; i < 3; i++) step();
+    expect(live()).toBe(before);
+  });
+});
+
 describe("errors name the op and the shapes", () => {
   it("linear, conv, embedding, layer_norm, batch_norm", () => {
     expect(() => new nn.Linear(4, 2).forward(torch.randn([3, 5]))).toThrow(

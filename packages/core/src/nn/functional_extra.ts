@@ -20,6 +20,7 @@ import { attachGrad, noGrad } from "../autograd/graph.js";
 import { type DType, isFloating } from "../dtype.js";
 import { DTypeError, fmtShape, ShapeError, ValueError } from "../errors.js";
 import { bin, type Exp, konst, select, un } from "../ir.js";
+import { tidy } from "../memory.js";
 import { conv1d, conv2d, type SpatialSize } from "../ops/conv.js";
 import { to } from "../ops/convert.js";
 import { elementwise, opmath } from "../ops/core.js";
@@ -129,6 +130,9 @@ function cascadeRowsIlp4(a: Tensor): Tensor {
  * shorter rows take the scalar 4-way interleaved cascade.
  */
 export function torchRowSums(x: Tensor): Tensor {
+  return tidy(() => rowSumsImpl(x));
+}
+function rowSumsImpl(x: Tensor): Tensor {
   const [r, n] = x.shape as [number, number];
   const c = x.isContiguous() ? x : contiguous(x);
   const v = x.dtype === "float64" ? 4 : 8;
@@ -156,6 +160,9 @@ export function torchVectorSum(x: Tensor): Tensor {
  * (PyTorch runs single-threaded here; more threads split the rows differently.)
  */
 export function torchColumnSums(g: Tensor): Tensor {
+  return tidy(() => columnSumsImpl(g));
+}
+function columnSumsImpl(g: Tensor): Tensor {
   const [n, m] = g.shape as [number, number];
   const x = g.isContiguous() ? g : contiguous(g);
   if (n === 0) return zeros([m], { dtype: g.dtype, device: g.device });
@@ -289,21 +296,25 @@ export function layerNorm(
   const x = noGrad(() => reshape(contiguous(to(input, cd)), [m, n]));
   const g = weight ? noGrad(() => reshape(to(weight, cd), [n])) : null;
   const b = bias ? noGrad(() => reshape(to(bias, cd), [n])) : null;
-  const { meanR, rstdR, y } = noGrad(() => {
-    const { mean: mu, variance } = rowwiseMoments(x);
-    const rstd = div(1, sqrt(add(variance, epsT)));
-    const shift = mul(neg(rstd), mu);
-    let out = fusedMulAdd(x, unsqueeze(rstd, 1), unsqueeze(shift, 1));
-    if (g || b) out = fusedMulAdd(out, g ?? 1, b ?? 0);
-    return { meanR: mu, rstdR: rstd, y: to(reshape(out, [...input.shape]), dtype) };
-  });
+  const { meanR, rstdR, y } = noGrad(() =>
+    tidy(() => {
+      const { mean: mu, variance } = rowwiseMoments(x);
+      const rstd = div(1, sqrt(add(variance, epsT)));
+      const shift = mul(neg(rstd), mu);
+      let out = fusedMulAdd(x, unsqueeze(rstd, 1), unsqueeze(shift, 1));
+      if (g || b) out = fusedMulAdd(out, g ?? 1, b ?? 0);
+      return { meanR: mu, rstdR: rstd, y: to(reshape(out, [...input.shape]), dtype) };
+    }),
+  );
   attachGrad("NativeLayerNormBackward0", [input, weight, bias], [y], [x, meanR, rstdR], ([gy], [sx, sm, sr]) => {
     const dy = reshape(contiguous(to(gy as Tensor, cd)), [m, n]);
-    const [dx, dg, db] = layerNormBackward(dy, sx as Tensor, sm as Tensor, sr as Tensor, g, [
-      input.requiresGrad,
-      weight?.requiresGrad === true,
-      bias?.requiresGrad === true,
-    ]);
+    const [dx, dg, db] = tidy(() =>
+      layerNormBackward(dy, sx as Tensor, sm as Tensor, sr as Tensor, g, [
+        input.requiresGrad,
+        weight?.requiresGrad === true,
+        bias?.requiresGrad === true,
+      ]),
+    );
     return [
       dx && to(reshape(dx, [...input.shape]), dtype),
       dg && weight && to(reshape(dg, [...weight.shape]), weight.dtype),
@@ -452,20 +463,22 @@ export function groupNorm(input: Tensor, numGroups: number, weight?: Tensor | nu
   const x4 = noGrad(() => reshape(contiguous(to(input, cd)), [n, g, d, hw]));
   const gam = weight ? noGrad(() => reshape(to(weight, cd), [1, g, d, 1])) : null;
   const bet = bias ? noGrad(() => reshape(to(bias, cd), [1, g, d, 1])) : null;
-  const { mu, rstd, y } = noGrad(() => {
-    const { mean: m, variance } = rowwiseMoments(reshape(x4, [n * g, d * hw]));
-    const r = div(1, sqrt(add(clampMin(variance, 0), cd === "float64" ? eps : Math.fround(eps))));
-    const m4 = reshape(m, [n, g, 1, 1]);
-    const r4 = reshape(r, [n, g, 1, 1]);
-    let out: Tensor;
-    if (!gam && !bet) out = mul(sub(x4, m4), r4);
-    else {
-      const scale = gam ? mul(r4, gam) : expand(r4, [n, g, d, 1]);
-      const shift = add(mul(neg(scale), m4), bet ?? 0);
-      out = fusedMulAdd(x4, scale, shift);
-    }
-    return { mu: m4, rstd: r4, y: to(reshape(out, [...input.shape]), dtype) };
-  });
+  const { mu, rstd, y } = noGrad(() =>
+    tidy(() => {
+      const { mean: m, variance } = rowwiseMoments(reshape(x4, [n * g, d * hw]));
+      const r = div(1, sqrt(add(clampMin(variance, 0), cd === "float64" ? eps : Math.fround(eps))));
+      const m4 = reshape(m, [n, g, 1, 1]);
+      const r4 = reshape(r, [n, g, 1, 1]);
+      let out: Tensor;
+      if (!gam && !bet) out = mul(sub(x4, m4), r4);
+      else {
+        const scale = gam ? mul(r4, gam) : expand(r4, [n, g, d, 1]);
+        const shift = add(mul(neg(scale), m4), bet ?? 0);
+        out = fusedMulAdd(x4, scale, shift);
+      }
+      return { mu: m4, rstd: r4, y: to(reshape(out, [...input.shape]), dtype) };
+    }),
+  );
   attachGrad("NativeGroupNormBackward0", [input, weight, bias], [y], [x4, mu, rstd], ([gy], [sx, sm, sr]) => {
     const dy = reshape(contiguous(to(gy as Tensor, cd)), [n, g, d, hw]);
     const xx = sx as Tensor;
@@ -537,44 +550,50 @@ export function batchNorm(
   let meanC: Tensor;
   let invstdC: Tensor;
   if (training) {
-    const stats = noGrad(() => batchNormStats(x, eps));
+    const stats = noGrad(() => tidy(() => batchNormStats(x, eps)));
     meanC = stats.mean;
     invstdC = stats.invstd;
     if (runningMean || runningVar)
-      noGrad(() => {
-        // momentum in the parameter dtype (float for float32), 1 − momentum in it too
-        const f64 = cd === "float64";
-        const m = f64 ? momentum : Math.fround(momentum);
-        const keep = f64 ? 1 - m : Math.fround(1 - m);
-        if (runningMean) {
-          // running_mean = m·mean + (1 − m)·running_mean, in the parameter dtype
-          runningMean.copy_(add(mul(stats.mean, m), mul(to(runningMean, cd), keep)));
-        }
-        if (runningVar) {
-          // running_var = m·(var_sum / (n − 1)) + (1 − m)·running_var: var_sum / (n − 1) in the
-          // dtype, then (float32) m·unbiased in float64 plus the float32 product, rounded once more
-          const unbiased = to(div(stats.varSum, count - 1), "float64");
-          runningVar.copy_(add(mul(unbiased, m), to(mul(to(runningVar, cd), keep), "float64")));
-        }
-      });
+      noGrad(() =>
+        tidy(() => {
+          // momentum in the parameter dtype (float for float32), 1 − momentum in it too
+          const f64 = cd === "float64";
+          const m = f64 ? momentum : Math.fround(momentum);
+          const keep = f64 ? 1 - m : Math.fround(1 - m);
+          if (runningMean) {
+            // running_mean = m·mean + (1 − m)·running_mean, in the parameter dtype
+            runningMean.copy_(add(mul(stats.mean, m), mul(to(runningMean, cd), keep)));
+          }
+          if (runningVar) {
+            // running_var = m·(var_sum / (n − 1)) + (1 − m)·running_var: var_sum / (n − 1) in the
+            // dtype, then (float32) m·unbiased in float64 plus the float32 product, rounded once more
+            const unbiased = to(div(stats.varSum, count - 1), "float64");
+            runningVar.copy_(add(mul(unbiased, m), to(mul(to(runningVar, cd), keep), "float64")));
+          }
+        }),
+      );
   } else {
     meanC = noGrad(() => to(runningMean as Tensor, cd));
     // invstd = 1 / sqrt(running_var + eps), in the dtype
     invstdC = noGrad(() => div(1, sqrt(add(to(runningVar as Tensor, cd), cd === "float64" ? eps : Math.fround(eps)))));
   }
   // y = x·alpha + beta with alpha = invstd·w, beta = b − mean·alpha, both multiply-adds fused (FMA)
-  const y = noGrad(() => {
-    const alpha = w ? mul(invstdC, w) : invstdC;
-    const beta = fusedMulAdd(neg(meanC), alpha, b ?? 0);
-    return to(fusedMulAdd(x, reshape(alpha, chShape), reshape(beta, chShape)), dtype);
-  });
+  const y = noGrad(() =>
+    tidy(() => {
+      const alpha = w ? mul(invstdC, w) : invstdC;
+      const beta = fusedMulAdd(neg(meanC), alpha, b ?? 0);
+      return to(fusedMulAdd(x, reshape(alpha, chShape), reshape(beta, chShape)), dtype);
+    }),
+  );
   const saved = training ? [x, meanC, invstdC] : [x, meanC, to(runningVar as Tensor, cd)];
   attachGrad("NativeBatchNormBackward0", [input, weight, bias], [y], saved, ([g], [sx, sm, sv]) => {
-    const [gx, gw, gb] = batchNormBackward(to(g as Tensor, cd), sx as Tensor, w, sm as Tensor, sv as Tensor, training, eps, [
-      input.requiresGrad,
-      weight?.requiresGrad === true,
-      bias?.requiresGrad === true,
-    ]);
+    const [gx, gw, gb] = tidy(() =>
+      batchNormBackward(to(g as Tensor, cd), sx as Tensor, w, sm as Tensor, sv as Tensor, training, eps, [
+        input.requiresGrad,
+        weight?.requiresGrad === true,
+        bias?.requiresGrad === true,
+      ]),
+    );
     return [gx && to(gx, dtype), gw && weight && to(gw, weight.dtype), gb && bias && to(gb, bias.dtype)];
   });
   return y;
