@@ -12,12 +12,26 @@
 // Worker threads rebuild the dataset, collateFn and workerInitFn from module references (see
 // portable.ts); a plain in-memory object without one is refused with a ValueError that says how to
 // give it one. Batches come back with their tensors' buffers transferred, not copied.
+//
+// Exact resume (`loader.stateDict()` / `loader.loadStateDict(state)`): the state of the epoch in
+// progress is its base seed, how many batches were handed out and how many index batches were taken
+// from the sampler (workers prefetch), and the states of the generators the sampler can draw from,
+// taken just before its first draw of the epoch. A resumed iterator adopts the base seed (it draws
+// none) and replays the sampler's pulls with those generators set to their epoch-start states, then
+// puts the generators back as they were: the sampler's own iterator is where it was, no batch is
+// loaded twice, and every generator is left where an uninterrupted run has it — provided the caller
+// restored the global generator (`torch.setRngState`), which other code (dropout) shares; the
+// loader's own generators (`generator`, samplers' `generator`s) are in the state and restored by
+// loadStateDict.
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
 import * as errors from "../errors.js";
 import { LockstepError, ValueError } from "../errors.js";
+import { fromStorageArray } from "../ops/core.js";
+import { defaultGenerator } from "../random/index.js";
+import type { Tensor } from "../tensor.js";
 import { defaultCollate, defaultConvert } from "./collate.js";
 import { type DatasetLike, IterableDataset, isIterableStyle, isMapStyle, lengthOf, type MapDatasetLike } from "./dataset.js";
 import { type CollateFn, createFetcher, type Fetcher, type FetchIndex, StopFetch } from "./fetch.js";
@@ -63,6 +77,75 @@ export interface DataLoaderOptions<B = any> {
 
 const WORKER_MARK = "lockstep:data-worker";
 
+/**
+ * Where a DataLoader stands (`loader.stateDict()`), for exact resume with `loader.loadStateDict()`.
+ * Plain values and uint8 tensors: `torch.save` stores it as it is.
+ */
+export interface DataLoaderState {
+  /** Format version (1). */
+  version: number;
+  /**
+   * The base seed of the epoch in progress (workers are seeded baseSeed + id); also between epochs
+   * with persistent workers, which draw no new one. null: the next epoch draws one.
+   */
+  baseSeed: bigint | null;
+  /** The epoch in progress, or null between epochs (no iterator yet, or the last one ran to its end). */
+  epoch: {
+    /** Batches handed out. */
+    numYielded: number;
+    /** Items taken from the index sampler (more than numYielded when workers prefetch). */
+    numPulled: number;
+    /** Whether the index sampler had reported its end. */
+    samplerExhausted: boolean;
+    /** States of the generators the sampler may draw from, just before its first draw ([] before it). */
+    samplerStart: Tensor[];
+  } | null;
+  /** States, now, of the loader's own generators (`generator`, samplers' `generator`s), in a fixed order. */
+  generators: Tensor[];
+}
+
+/** @internal An epoch position with generator states as bytes (holds no tensors). */
+interface Position {
+  baseSeed: bigint | null;
+  epoch: { numYielded: number; numPulled: number; samplerExhausted: boolean; samplerStart: Uint8Array[] } | null;
+}
+
+type StatefulGenerator = Omit<GeneratorLike, "getState" | "setState"> & {
+  getState(): Tensor;
+  setState(state: Tensor): unknown;
+};
+
+const isStateful = (g: unknown): g is StatefulGenerator =>
+  g !== null &&
+  typeof g === "object" &&
+  typeof (g as GeneratorLike).getState === "function" &&
+  typeof (g as GeneratorLike).setState === "function";
+
+function stateBytes(g: StatefulGenerator): Uint8Array {
+  const t = g.getState();
+  const b = (t.dataSync() as Uint8Array).slice();
+  t.dispose();
+  return b;
+}
+
+const stateTensor = (b: Uint8Array): Tensor => fromStorageArray(b, [b.length], "uint8", "cpu");
+
+function setStateBytes(g: StatefulGenerator, b: Uint8Array): void {
+  const t = stateTensor(b);
+  try {
+    g.setState(t);
+  } finally {
+    t.dispose();
+  }
+}
+
+function tensorBytes(op: string, what: string, t: unknown): Uint8Array {
+  const x = t as Tensor;
+  if (x === null || typeof x !== "object" || typeof x.dataSync !== "function" || x.dtype !== "uint8")
+    throw new ValueError(op, `${what} must be a uint8 generator-state tensor (from generator.getState())`);
+  return (x.dataSync() as Uint8Array).slice();
+}
+
 /** Worker threads started by DataLoaders in this thread that have not exited. */
 const liveWorkers = new Set<Worker>();
 /** How many DataLoader worker threads are alive (diagnostics; 0 after every loop that has ended or broken off). */
@@ -88,6 +171,10 @@ export class DataLoader<B = any> implements AsyncIterable<B> {
   readonly persistentWorkers: boolean;
   /** @internal */ readonly _kind: "map" | "iterable";
   private _iterator: MultiWorkerIterator<B> | null = null;
+  /** The iterator of the latest epoch (what stateDict describes). */
+  private _current: BaseIterator<B> | null = null;
+  /** A position from loadStateDict, taken by the next iterator. */
+  private _resume: Position | null = null;
 
   constructor(dataset: DatasetLike<unknown>, opts: DataLoaderOptions<B> = {}) {
     const op = "DataLoader";
@@ -203,13 +290,114 @@ export class DataLoader<B = any> implements AsyncIterable<B> {
    * (and the same workers, continuing their random streams) is reset and returned.
    */
   [Symbol.asyncIterator](): DataLoaderIterator<B> {
-    if (this.numWorkers === 0) return new SingleThreadIterator<B>(this);
-    if (this.persistentWorkers) {
-      if (this._iterator === null || this._iterator.closed) this._iterator = new MultiWorkerIterator<B>(this);
+    const resume = this._resume;
+    this._resume = null;
+    let it: BaseIterator<B>;
+    if (this.numWorkers === 0) it = new SingleThreadIterator<B>(this, resume);
+    else if (this.persistentWorkers) {
+      if (this._iterator === null || this._iterator.closed) this._iterator = new MultiWorkerIterator<B>(this, resume);
       else this._iterator._reset(false);
-      return this._iterator;
+      it = this._iterator;
+    } else it = new MultiWorkerIterator<B>(this, resume);
+    this._current = it;
+    return it;
+  }
+
+  /**
+   * @internal The generators the index sampler may draw from, in a fixed order: the global CPU
+   * generator, `generator`, then the samplers' own `generator`s (batch sampler first), each once.
+   */
+  _generators(): StatefulGenerator[] {
+    const out: StatefulGenerator[] = [];
+    const add = (g: unknown): void => {
+      if (isStateful(g) && !out.includes(g)) out.push(g);
+    };
+    add(defaultGenerator);
+    add(this.generator);
+    const seen = new Set<unknown>();
+    for (let s: unknown = this._kind === "map" ? this._indexSampler() : null; s !== null && typeof s === "object"; ) {
+      if (seen.has(s)) break;
+      seen.add(s);
+      add((s as { generator?: unknown }).generator);
+      s = (s as { sampler?: unknown }).sampler ?? null;
     }
-    return new MultiWorkerIterator<B>(this);
+    return out;
+  }
+
+  /**
+   * Where the loader stands, for exact resume: the epoch in progress (its base seed, how many batches
+   * were handed out, the sampler's generators as they were before its first draw) or "between
+   * epochs", and the states of the loader's own generators. Save it with the model
+   * (`torch.save({ ..., loader: loader.stateDict() }, path)`); in a fresh process build the same
+   * loader, restore the global generator (`torch.setRngState`) and call `loadStateDict`: the next
+   * `for await` yields exactly the remaining batches of that epoch (none is loaded to skip it), and
+   * the epochs after it are those of an uninterrupted run. A loop left with `break` is an epoch in
+   * progress too. What it cannot capture: the random streams inside worker threads (a dataset that
+   * draws random numbers in workers restarts them from baseSeed + id) and an iterable-style dataset's
+   * position (refused mid-epoch).
+   */
+  stateDict(): DataLoaderState {
+    const own = this._generators().slice(1);
+    const pos = this._current ? this._current._position() : (this._resume ?? { baseSeed: null, epoch: null });
+    return {
+      version: 1,
+      baseSeed: pos.baseSeed,
+      epoch: pos.epoch && { ...pos.epoch, samplerStart: pos.epoch.samplerStart.map(stateTensor) },
+      generators: own.map((g) => g.getState()),
+    };
+  }
+
+  /**
+   * Restore a position from `stateDict()` (possibly saved by another process): the loader's own
+   * generators are set now, the position is taken by the next iterator. Restore the global generator
+   * yourself (`torch.setRngState`) — it is shared with everything else that draws.
+   */
+  loadStateDict(state: DataLoaderState): void {
+    const op = "DataLoader.loadStateDict";
+    if (state === null || typeof state !== "object" || state.version !== 1)
+      throw new ValueError(
+        op,
+        `expected a DataLoader state dict of version 1 (from loader.stateDict()), got ${String(state?.version)}`,
+      );
+    const own = this._generators().slice(1);
+    const gens = Array.isArray(state.generators) ? state.generators : [];
+    if (gens.length !== own.length)
+      throw new ValueError(
+        op,
+        `the state holds ${gens.length} generator state(s) but this loader has ${own.length} generator(s) of its own (generator option, samplers' generators): build the loader as the one that was saved`,
+      );
+    const ownBytes = gens.map((t, i) => tensorBytes(op, `generators[${i}]`, t));
+    let epoch: Position["epoch"] = null;
+    if (state.epoch) {
+      const e = state.epoch;
+      for (const k of ["numYielded", "numPulled"] as const)
+        if (!Number.isInteger(e[k]) || e[k] < 0)
+          throw new ValueError(op, `epoch.${k} must be a non-negative integer, got ${e[k]}`);
+      if (e.numPulled < e.numYielded) throw new ValueError(op, "epoch.numPulled is smaller than epoch.numYielded");
+      if (this._kind === "iterable" && e.numYielded > 0)
+        throw new ValueError(
+          op,
+          "an iterable-style dataset's position within an epoch cannot be restored (its iterator has no state to save): checkpoint between epochs, or use a map-style dataset",
+        );
+      const start = (e.samplerStart ?? []).map((t, i) => tensorBytes(op, `epoch.samplerStart[${i}]`, t));
+      if (start.length !== 0 && start.length !== this._generators().length)
+        throw new ValueError(
+          op,
+          `the state holds ${start.length} sampler generator state(s) but this loader's sampler draws from ${this._generators().length}: build the loader as the one that was saved`,
+        );
+      if (start.length === 0 && e.numPulled > 0 && this._kind === "map")
+        throw new ValueError(op, "epoch.samplerStart is empty but the sampler had been pulled");
+      epoch = { numYielded: e.numYielded, numPulled: e.numPulled, samplerExhausted: !!e.samplerExhausted, samplerStart: start };
+    }
+    const baseSeed = state.baseSeed === null || state.baseSeed === undefined ? null : BigInt(state.baseSeed);
+    own.forEach((g, i) => setStateBytes(g, ownBytes[i] as Uint8Array));
+    const it = this._iterator;
+    if (it) {
+      this._iterator = null;
+      void it._shutdown();
+    }
+    this._current = null;
+    this._resume = { baseSeed, epoch };
   }
 
   /** `iter(loader)`. */
@@ -311,19 +499,96 @@ abstract class BaseIterator<B> implements DataLoaderIterator<B> {
   protected samplerIter!: Iterator<FetchIndex>;
   baseSeed: bigint;
   protected numYielded = 0;
+  /** Items taken from the index sampler this epoch. */
+  protected numPulled = 0;
+  protected samplerExhausted = false;
+  /** The sampler's generators' states before its first draw of this epoch (null: not drawn yet). */
+  protected samplerStart: Uint8Array[] | null = null;
+  /** Indices replayed on resume that were pulled but not yet handed out (workers' prefetch). */
+  private pending: FetchIndex[] = [];
+  /** The epoch ran to its end (not broken off). */
+  protected ended = false;
   private chain: Promise<unknown> = Promise.resolve();
 
-  constructor(protected readonly loader: DataLoader<B>) {
+  constructor(
+    protected readonly loader: DataLoader<B>,
+    resume: Position | null = null,
+  ) {
     this.samplerIter = loader._indexSampler()[Symbol.iterator]();
-    this.baseSeed = rng().int64(loader.generator);
+    this.baseSeed = resume?.baseSeed ?? rng().int64(loader.generator);
+    if (resume?.epoch) this.fastForward(resume.epoch);
   }
 
   get length(): number {
     return this.loader.length;
   }
 
+  /** A new epoch on the same iterator (persistent workers). */
+  protected resetPosition(): void {
+    this.samplerIter = this.loader._indexSampler()[Symbol.iterator]();
+    this.numYielded = 0;
+    this.numPulled = 0;
+    this.samplerExhausted = false;
+    this.samplerStart = null;
+    this.pending = [];
+    this.ended = false;
+  }
+
+  /** @internal See DataLoader.stateDict. */
+  _position(): Position {
+    if (this.ended) return { baseSeed: this.loader.persistentWorkers ? this.baseSeed : null, epoch: null };
+    return {
+      baseSeed: this.baseSeed,
+      epoch: {
+        numYielded: this.numYielded,
+        numPulled: this.numPulled,
+        samplerExhausted: this.samplerExhausted,
+        samplerStart: this.samplerStart ? this.samplerStart.map((b) => b.slice()) : [],
+      },
+    };
+  }
+
+  /**
+   * Resume: take the sampler's first `numPulled` items again with its generators set to their
+   * epoch-start states, then put every generator back as it was. Items pulled but not handed out
+   * (prefetched by workers) are kept to be sent first.
+   */
+  private fastForward(pos: NonNullable<Position["epoch"]>): void {
+    if (this.loader._kind === "iterable") return; // nothing handed out yet (loadStateDict checked)
+    if (pos.numPulled > 0 || pos.samplerExhausted) {
+      const gens = this.loader._generators();
+      const now = gens.map(stateBytes);
+      try {
+        gens.forEach((g, i) => setStateBytes(g, pos.samplerStart[i] as Uint8Array));
+        for (let k = 0; k < pos.numPulled; k++) {
+          const r = this.samplerIter.next();
+          if (r.done)
+            throw new ValueError(
+              "DataLoader",
+              `cannot resume: the sampler ended after ${k} item(s) but ${pos.numPulled} had been taken when the state was saved (is the dataset the same?)`,
+            );
+          if (k >= pos.numYielded) this.pending.push(r.value);
+        }
+        if (pos.samplerExhausted) this.samplerIter.next();
+      } finally {
+        gens.forEach((g, i) => setStateBytes(g, now[i] as Uint8Array));
+      }
+      this.samplerStart = pos.samplerStart.map((b) => b.slice());
+    }
+    this.numYielded = pos.numYielded;
+    this.numPulled = pos.numPulled;
+    this.samplerExhausted = pos.samplerExhausted;
+  }
+
   protected nextIndex(): IteratorResult<FetchIndex> {
-    return this.samplerIter.next();
+    const p = this.pending.shift();
+    if (p !== undefined) return { done: false, value: p };
+    if (this.samplerExhausted) return { done: true, value: undefined };
+    if (this.samplerStart === null && this.loader._kind === "map") this.samplerStart = this.loader._generators().map(stateBytes);
+    const r = this.samplerIter.next();
+    if (r.done) this.samplerExhausted = true;
+    else this.numPulled++;
+    return r;
   }
 
   [Symbol.asyncIterator](): this {
@@ -363,6 +628,7 @@ class SingleThreadIterator<B> extends BaseIterator<B> {
     const r = this.nextIndex();
     if (r.done) {
       this.finished = true;
+      this.ended = true;
       return { done: true, value: undefined };
     }
     if (this.fetcher === null) {
@@ -382,6 +648,7 @@ class SingleThreadIterator<B> extends BaseIterator<B> {
     } catch (e) {
       if (e instanceof StopFetch) {
         this.finished = true;
+        this.ended = true;
         return { done: true, value: undefined };
       }
       throw e;
@@ -504,8 +771,8 @@ class MultiWorkerIterator<B> extends BaseIterator<B> {
   closed = false;
   private readonly id = ++loaderSeq;
 
-  constructor(loader: DataLoader<B>) {
-    super(loader);
+  constructor(loader: DataLoader<B>, resume: Position | null = null) {
+    super(loader, resume);
     const setup = loader._workerSetup();
     const n = loader.numWorkers;
     for (let w = 0; w < n; w++) {
@@ -584,16 +851,14 @@ class MultiWorkerIterator<B> extends BaseIterator<B> {
 
   /** @internal A new epoch on the same workers (persistent) or the first one. */
   _reset(first: boolean): void {
-    if (!first) {
-      this.samplerIter = this.loader._indexSampler()[Symbol.iterator]();
-      this.numYielded = 0;
-    }
+    if (!first) this.resetPosition();
     this.epoch++;
     this.sendIdx = 0;
     this.rcvdIdx = 0;
     this.taskInfo = new Map();
     this.workersStatus = this.workers.map(() => true);
-    this.cycle = 0;
+    // batch k of an epoch goes to worker k % numWorkers, also when resuming at batch numYielded
+    this.cycle = this.workers.length > 0 ? this.numYielded % this.workers.length : 0;
     this.finished = false;
     if (!first) for (const w of this.workers) w.postMessage({ type: "resume", epoch: this.epoch });
     for (let i = 0; i < this.loader.prefetchFactor * this.loader.numWorkers; i++) this.tryPutIndex();
@@ -639,6 +904,7 @@ class MultiWorkerIterator<B> extends BaseIterator<B> {
       }
       if (!found) {
         this.finished = true;
+        this.ended = true;
         if (!this.loader.persistentWorkers) await this._shutdown();
         return { done: true, value: undefined };
       }
