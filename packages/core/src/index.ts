@@ -15,6 +15,7 @@ export { promoteTypes, setDefaultDtype } from "./dtype.js";
 export * from "./errors.js";
 export { formatTensor } from "./format.js";
 export * as ir from "./ir.js";
+export * as linalg from "./linalg_namespace.js";
 export { dispose, keep, tidy } from "./memory.js";
 export * from "./ops/index.js";
 export { ReferenceBackend } from "./reference/backend.js";

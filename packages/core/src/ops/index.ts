@@ -24,6 +24,7 @@ export * from "./elementwise.js";
 export * from "./gelu.js";
 export * from "./indexing.js";
 export * from "./linalg.js";
+export * from "./linalg_inv.js";
 export * from "./reduce.js";
 export * from "./shapecopy.js";
 export * from "./views.js";

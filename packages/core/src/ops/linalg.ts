@@ -8,6 +8,7 @@ import type { Tensor } from "../tensor.js";
 import { empty, sameDevice } from "./core.js";
 import { eye } from "./creation.js";
 import { copy_, mul } from "./elementwise.js";
+import { inv } from "./linalg_inv.js";
 import { sum, sumToShape } from "./reduce.js";
 import { diagonal, expand, reshape, squeeze, transpose, unsqueeze } from "./views.js";
 
@@ -102,7 +103,8 @@ export function matrixPower(x: Tensor, n: number): Tensor {
   if (x.ndim < 2 || x.shape[x.ndim - 1] !== x.shape[x.ndim - 2])
     throw new ShapeError("matrix_power", `expected a batch of square matrices, got ${fmtShape(x.shape)}`);
   if (!Number.isInteger(n)) throw new ValueError("matrix_power", `n must be an integer, got ${n}`);
-  if (n < 0) throw new ValueError("matrix_power", "negative powers need matrix inversion, which lockstep does not provide yet");
+  // n < 0: PyTorch's matrix_power(inv(x), -n), the same products on the inverse.
+  if (n < 0) return matrixPower(inv(x), -n);
   // n = 0: PyTorch returns x.clone().copy_(eye) so the result stays in the graph (zero gradient).
   if (n === 0)
     return copy_(x.clone(), expand(eye(x.shape[x.ndim - 1] as number, { dtype: x.dtype, device: x.device }), [...x.shape]));

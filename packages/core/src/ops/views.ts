@@ -1,11 +1,12 @@
 // View ops: new shape/strides/offset over the same storage (no copy), each with its gradient.
 import { attachGrad } from "../autograd/graph.js";
+import { kernelFor } from "../determinism.js";
 import { fmtShape, IndexError, ShapeError, ValueError } from "../errors.js";
 import { broadcastShapes, contiguousStrides, normDim, numel, sizeArgs } from "../shape.js";
 import { Tensor } from "../tensor.js";
-import { copyAs, empty } from "./core.js";
-import { copyInto } from "./elementwise.js";
-import { sumToShape } from "./reduce.js";
+import { copyAs, empty, fromStorageArray } from "./core.js";
+import { copyInto, div } from "./elementwise.js";
+import { sum, sumToShape } from "./reduce.js";
 
 /** A view of x with the given geometry, sharing its storage. */
 export function makeView(x: Tensor, shape: readonly number[], strides: readonly number[], offset: number): Tensor {
@@ -297,10 +298,143 @@ export function asStrided(x: Tensor, size: number[], stride: number[], storageOf
       `setStorage: sizes ${fmtShape(size)}, strides ${fmtShape(stride)}, storage offset ${off} require a storage of at least ${maxOff + 1} elements, but the storage has ${x._storage.numel}`,
     );
   const y = makeView(x, size, stride, off);
-  attachGrad("AsStridedBackward0", [x], [y], [], ([g]) => [
-    viewScatter(g as Tensor, x.shape, (z) => asStrided(z, size, stride, off - x.offset + z.offset)),
-  ]);
+  const inp: Geometry = { shape: [...x.shape], strides: [...x.strides], offset: x.offset };
+  const out: Geometry = { shape: [...size], strides: [...stride], offset: off };
+  attachGrad("AsStridedBackward0", [x], [y], [], ([g]) => [asStridedBackward(g as Tensor, inp, out)]);
   return y;
+}
+
+interface Geometry {
+  shape: number[];
+  strides: number[];
+  offset: number;
+}
+
+/**
+ * PyTorch's _maybe_overlapping_memory: with the dims sorted by stride, each stride must step past
+ * the extent of the smaller ones, else two indices may share a storage element.
+ */
+function maybeOverlapping(sizes: readonly number[], strides: readonly number[]): boolean {
+  const order = sizes.map((_, i) => i).sort((a, b) => (strides[a] as number) - (strides[b] as number));
+  let extent = 0;
+  for (const i of order) {
+    const st = strides[i] as number;
+    if (st <= extent) return true;
+    extent += st * ((sizes[i] as number) - 1);
+  }
+  return false;
+}
+
+/** PyTorch's _min_storage_size: elements a geometry needs, counting from storage element 0. */
+function minStorageSize(sizes: readonly number[], strides: readonly number[], offset: number): number {
+  let n = offset + 1;
+  for (let i = 0; i < sizes.length; i++) {
+    if (sizes[i] === 0) return offset;
+    n += ((sizes[i] as number) - 1) * (strides[i] as number);
+  }
+  return n;
+}
+
+/** The storage offset of each element of a geometry, in row-major order. */
+function storageOffsets(sizes: readonly number[], strides: readonly number[], offset: number): Int32Array {
+  const offs = new Int32Array(numel(sizes));
+  const idx = sizes.map(() => 0);
+  let o = offset;
+  for (let e = 0; e < offs.length; e++) {
+    offs[e] = o;
+    for (let d = sizes.length - 1; d >= 0; d--) {
+      o += strides[d] as number;
+      if (++(idx[d] as number) < (sizes[d] as number)) break;
+      o -= (strides[d] as number) * (sizes[d] as number);
+      idx[d] = 0;
+    }
+  }
+  return offs;
+}
+
+/**
+ * A [size] tensor of zeros with g's elements (row-major) written ("set") or added in element
+ * order ("add") at storage offsets offset + Σ i_k·strides_k. Its gradient reads those elements
+ * back: the as_strided view of the incoming gradient.
+ */
+function stridedScatter(
+  g: Tensor,
+  size: number,
+  sizes: readonly number[],
+  strides: readonly number[],
+  offset: number,
+  mode: "set" | "add",
+): Tensor {
+  const z = empty([size], g.dtype, g.device);
+  copyInto(z, 0);
+  if (numel(sizes) > 0) {
+    const offs = storageOffsets(sizes, strides, offset);
+    const at = fromStorageArray(offs, [offs.length], "int32", g.device);
+    const src = g.isContiguous() ? g : copyAs(g);
+    kernelFor("as_strided_backward", z, "scatter").scatter(z._view(), at._view(), src._view(), mode);
+    at.dispose();
+    if (src !== g) src.dispose();
+  }
+  attachGrad("AsStridedScatterBackward0", [g], [z], [], ([gg]) => {
+    const c = (gg as Tensor).isContiguous() ? (gg as Tensor) : contiguous(gg as Tensor);
+    return [asStrided(c, [...sizes], [...strides], c.offset + offset)];
+  });
+  return z;
+}
+
+/**
+ * as_strided's gradient, as PyTorch's as_strided_backward: the incoming gradient of every view
+ * element is accumulated into the storage element it maps to (overlapping windows add up, in
+ * element order), and the input's elements are read back through the input's own geometry. If
+ * the input itself overlaps (an expanded tensor), each storage element's gradient is divided by
+ * the number of input elements that share it. Written with differentiable ops (double backward).
+ */
+function asStridedBackward(g: Tensor, inp: Geometry, out: Geometry): Tensor {
+  const zeros = (): Tensor => {
+    const z = empty(inp.shape, g.dtype, g.device);
+    copyInto(z, 0);
+    return z;
+  };
+  // Output geometry: size-1 dims drop out, stride-0 dims (broadcast) are summed first.
+  let grad = g;
+  const outSizes: number[] = [];
+  const outStrides: number[] = [];
+  for (let i = out.shape.length - 1; i >= 0; i--) {
+    const s = out.shape[i] as number;
+    const st = out.strides[i] as number;
+    if (s === 0) return zeros();
+    if (s === 1) grad = squeeze(grad, i);
+    else if (st === 0) grad = sum(grad, i);
+    else {
+      outSizes.unshift(s);
+      outStrides.unshift(st);
+    }
+  }
+  const inSizes: number[] = [];
+  const inStrides: number[] = [];
+  for (let i = inp.shape.length - 1; i >= 0; i--) {
+    const s = inp.shape[i] as number;
+    if (s === 0) return zeros();
+    if (s !== 1) {
+      inSizes.unshift(s);
+      inStrides.unshift(inp.strides[i] as number);
+    }
+  }
+  // A storage-sized buffer covering both geometries, from the smaller of the two offsets.
+  const shared = Math.min(inp.offset, out.offset);
+  const inOff = inp.offset - shared;
+  const outOff = out.offset - shared;
+  const size = Math.max(minStorageSize(inSizes, inStrides, inOff), minStorageSize(outSizes, outStrides, outOff));
+  let storage = stridedScatter(grad, size, outSizes, outStrides, outOff, maybeOverlapping(outSizes, outStrides) ? "add" : "set");
+  if (maybeOverlapping(inSizes, inStrides)) {
+    const count = new Float64Array(size);
+    for (const o of storageOffsets(inSizes, inStrides, inOff)) count[o] = (count[o] as number) + 1;
+    const c64 = fromStorageArray(count, [size], "float64", g.device);
+    const c = copyAs(c64, g.dtype);
+    c64.dispose();
+    storage = div(storage, c); // 0/0 outside the input's elements, never read
+  }
+  return asStrided(storage, inp.shape, inp.strides, inOff);
 }
 
 export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {

@@ -298,9 +298,6 @@ const linalg: OpTable = {
     ulp: 2,
     sumTol: 8,
     reason: ORDER,
-    known: {
-      "linalg.matrix_power/n_neg1/0": "negative powers need a matrix inverse (linalg.inv), which is not part of lockstep yet",
-    },
   },
   cat: { run: (a) => torch.cat(a[0] as Tensor[], a[1] as number | undefined) },
   stack: { run: (a) => torch.stack(a[0] as Tensor[], a[1] as number | undefined) },
