@@ -1,5 +1,8 @@
 // The training loop: seeded data order and initialisation, progress, per-epoch evaluation and
-// atomic checkpoints that resume to the same bits.
+// atomic checkpoints that resume to the same bits. A checkpoint holds the model, optimizer,
+// scheduler, the loader's generator, the global generator (dropout, the test loader's base seeds)
+// and the DataLoader's position, so a run stopped mid-epoch (`stopAfterSteps`, or an abort signal)
+// and resumed with `--resume` continues with exactly the batches, and the bits, it would have had.
 
 import type { Tensor } from "@lockstep/core";
 import * as torch from "@lockstep/core";
@@ -16,6 +19,26 @@ export interface TrainResult {
   epochs: number;
   seconds: number;
   samplesPerSecond: number;
+  /** Steps (batches) trained in this call. */
+  steps: number;
+  /** The run stopped before its last epoch (stopAfterSteps or the signal); its checkpoint resumes it. */
+  stopped: boolean;
+}
+
+/** Stopping a run early, at a step boundary (the checkpoint, if any, is written there). */
+export interface TrainControl {
+  /** Stop after this many steps of this call (mid-epoch is fine: the checkpoint records the position). */
+  stopAfterSteps?: number;
+  /** Stop after the step in progress when this is aborted (e.g. from a SIGINT handler). */
+  signal?: AbortSignal;
+}
+
+/** The running totals of an epoch in progress (saved with a mid-epoch checkpoint). */
+interface EpochTotals {
+  step: number;
+  lossSum: number;
+  correct: number;
+  count: number;
 }
 
 /** Fashion-MNIST as float tensors normalised with the training set's mean and std. */
@@ -82,7 +105,7 @@ function evaluate(model: torch.nn.Module, loader: torch.utils.data.DataLoader<[T
   })();
 }
 
-export async function train(opts: Options): Promise<TrainResult> {
+export async function train(opts: Options, control: TrainControl = {}): Promise<TrainResult> {
   const progress = new Progress(opts.mode);
   torch.manualSeed(opts.seed);
   const model = (opts.model === "mlp" ? mlp() : cnn()).to(opts.device);
@@ -100,6 +123,7 @@ export async function train(opts: Options): Promise<TrainResult> {
   const stepsPerEpoch = loader.length;
   const sched = makeScheduler(optimizer, opts, stepsPerEpoch);
   let startEpoch = 0;
+  let resumedTotals: EpochTotals | null = null;
   if (opts.resume) {
     const ck = (await torch.load(opts.resume)) as Record<string, unknown>;
     model.loadStateDict(ck.model as torch.nn.StateDict);
@@ -107,18 +131,40 @@ export async function train(opts: Options): Promise<TrainResult> {
     if (sched && ck.scheduler) sched.s.loadStateDict(ck.scheduler as never);
     generator.setState(ck.generator as Tensor);
     torch.setRngState(ck.rng as Tensor);
+    // the loader position (absent in checkpoints written before it was saved: those are epoch ends)
+    if (ck.loader) loader.loadStateDict(ck.loader as never);
     startEpoch = ck.epoch as number;
+    resumedTotals = (ck.inEpoch as EpochTotals | null | undefined) ?? null;
   }
+  const save = async (epoch: number, inEpoch: EpochTotals | null) => {
+    if (!opts.checkpoint) return;
+    await torch.save(
+      {
+        model: model.stateDict(),
+        optimizer: optimizer.stateDict(),
+        scheduler: sched?.s.stateDict() ?? null,
+        generator: generator.getState(),
+        rng: torch.getRngState(),
+        loader: loader.stateDict(),
+        epoch, // epochs completed
+        inEpoch, // the epoch in progress (null at an epoch's end)
+        options: { ...opts },
+      },
+      opts.checkpoint,
+    );
+  };
+  let steps = 0;
+  let stopped = false;
+  const shouldStop = () =>
+    (control.stopAfterSteps !== undefined && steps >= control.stopAfterSteps) || control.signal?.aborted === true;
   progress.event("start", { ...opts, parameters: model.parameters().reduce((a, p) => a + p.numel(), 0), stepsPerEpoch });
   const started = performance.now();
   let seen = 0;
   let last = { loss: Number.NaN, accuracy: Number.NaN };
-  for (let epoch = startEpoch; epoch < opts.epochs; epoch++) {
+  for (let epoch = startEpoch; epoch < opts.epochs && !stopped; epoch++) {
     const t0 = performance.now();
-    let step = 0;
-    let lossSum = 0;
-    let correct = 0;
-    let count = 0;
+    let { step, lossSum, correct, count } = resumedTotals ?? { step: 0, lossSum: 0, correct: 0, count: 0 };
+    resumedTotals = null;
     for await (const [x, y] of loader) {
       const [loss, right] = torch.tidy(() => {
         const xb = x.to(opts.device);
@@ -134,6 +180,7 @@ export async function train(opts: Options): Promise<TrainResult> {
       torch.dispose([x, y]);
       const b = y.shape[0] as number;
       step++;
+      steps++;
       count += b;
       seen += b;
       lossSum += loss * b;
@@ -147,6 +194,15 @@ export async function train(opts: Options): Promise<TrainResult> {
         accuracy: correct / count,
         samplesPerSecond: count / ((performance.now() - t0) / 1000),
       });
+      // after an epoch's last batch the loop runs on to its end (the sampler's end-of-epoch draws)
+      if (step < stepsPerEpoch && shouldStop()) {
+        stopped = true;
+        break;
+      }
+    }
+    if (stopped) {
+      await save(epoch, { step, lossSum, correct, count }); // mid-epoch: the loader saves its position
+      break;
     }
     if (sched && !sched.perBatch) sched.s.step();
     last = await evaluate(model, testLoader, opts.device);
@@ -160,20 +216,8 @@ export async function train(opts: Options): Promise<TrainResult> {
       seconds,
       samplesPerSecond: count / seconds,
     });
-    if (opts.checkpoint) {
-      await torch.save(
-        {
-          model: model.stateDict(),
-          optimizer: optimizer.stateDict(),
-          scheduler: sched?.s.stateDict() ?? null,
-          generator: generator.getState(),
-          rng: torch.getRngState(),
-          epoch: epoch + 1,
-          options: { ...opts },
-        },
-        opts.checkpoint,
-      );
-    }
+    await save(epoch + 1, null);
+    if (shouldStop()) stopped = epoch + 1 < opts.epochs;
   }
   const seconds = (performance.now() - started) / 1000;
   const bench = BENCHMARK[opts.model];
@@ -183,6 +227,8 @@ export async function train(opts: Options): Promise<TrainResult> {
     epochs: opts.epochs,
     seconds,
     samplesPerSecond: seen / seconds,
+    steps,
+    stopped,
   };
   progress.summary(
     [
