@@ -492,6 +492,13 @@ def gen_mvn(f):
     cid = "mvn/scale_tril/f32/cov_n70"
     g = Gen(cid)
     f.case(cid, "MultivariateNormal", {"loc": g.randn(70), "covariance_matrix": spd(g, 70)}, "scale_tril", grad=False)
+    cid = "mvn/precision_matrix/f32/cov_n70"
+    g = Gen(cid)
+    f.case(cid, "MultivariateNormal", {"loc": g.randn(70), "covariance_matrix": spd(g, 70)}, "precision_matrix", grad=False)
+    cid = "mvn/log_prob/f32/prec_n70"
+    g = Gen(cid)
+    f.case(cid, "MultivariateNormal", {"loc": g.randn(70), "precision_matrix": spd(g, 70)}, "log_prob", g.randn(3, 70),
+           grad=False)
     # errors
     I = torch.eye(2)
     f.error("mvn/error/loc0", "MultivariateNormal", {"loc": torch.tensor(0.0), "covariance_matrix": I})

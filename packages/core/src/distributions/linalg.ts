@@ -193,9 +193,9 @@ export function choleskyBackward(gL: Tensor, L: Tensor): Tensor {
 // ---------------------------------------------------------------------------------------------
 // cholesky_inverse (SPOTRI = STRTRI + SLAUUM, lower)
 
-/** STRTI2('L', 'N'): the inverse of the lower triangular n×n matrix at o, in place. */
-function trti2Lower(a: Float64Array, o: number, n: number, rd: Rd): void {
-  const A = (i: number, j: number): number => o + i * n + j;
+/** STRTI2('L', 'N'): the inverse of the lower triangular n×n matrix at o (leading dim ld), in place. */
+function trti2Lower(a: Float64Array, o: number, ld: number, n: number, rd: Rd): void {
+  const A = (i: number, j: number): number => o + i * ld + j;
   for (let j = n - 1; j >= 0; j--) {
     a[A(j, j)] = rd(1 / (a[A(j, j)] as number));
     const ajj = -(a[A(j, j)] as number);
@@ -217,9 +217,52 @@ function trti2Lower(a: Float64Array, o: number, n: number, rd: Rd): void {
   }
 }
 
-/** SLAUU2('L'): A := Lᵀ·L for the lower triangle at o (n×n), in place. */
-function lauu2Lower(a: Float64Array, o: number, n: number, rd: Rd): void {
+/** STRTRI('L', 'N'): STRTI2 for n ≤ 64, else the blocked loop (NB = 64) from the last block column. */
+function trtriLower(a: Float64Array, o: number, n: number, rd: Rd): void {
+  const NB = 64;
+  if (n <= NB) return trti2Lower(a, o, n, n, rd);
   const A = (i: number, j: number): number => o + i * n + j;
+  for (let j = Math.floor((n - 1) / NB) * NB; j >= 0; j -= NB) {
+    const jb = Math.min(NB, n - j);
+    const m = n - j - jb;
+    if (m > 0) {
+      // STRMM('L', 'L', 'N', 'N', m, jb, 1, A(j+jb, j+jb), B = A(j+jb, j))
+      for (let c = 0; c < jb; c++)
+        for (let k = m - 1; k >= 0; k--) {
+          const bk = a[A(j + jb + k, j + c)] as number;
+          if (bk !== 0) {
+            a[A(j + jb + k, j + c)] = rd(bk * (a[A(j + jb + k, j + jb + k)] as number));
+            for (let i = k + 1; i < m; i++) {
+              const p = A(j + jb + i, j + c);
+              a[p] = rd((a[p] as number) + rd(bk * (a[A(j + jb + i, j + jb + k)] as number)));
+            }
+          }
+        }
+      // STRSM('R', 'L', 'N', 'N', m, jb, -1, A(j, j), B = A(j+jb, j))
+      for (let c = jb - 1; c >= 0; c--) {
+        for (let i = 0; i < m; i++) a[A(j + jb + i, j + c)] = -(a[A(j + jb + i, j + c)] as number);
+        for (let k = c + 1; k < jb; k++) {
+          const akc = a[A(j + k, j + c)] as number;
+          if (akc !== 0)
+            for (let i = 0; i < m; i++) {
+              const p = A(j + jb + i, j + c);
+              a[p] = rd((a[p] as number) - rd(akc * (a[A(j + jb + i, j + k)] as number)));
+            }
+        }
+        const t = rd(1 / (a[A(j + c, j + c)] as number));
+        for (let i = 0; i < m; i++) {
+          const p = A(j + jb + i, j + c);
+          a[p] = rd(t * (a[p] as number));
+        }
+      }
+    }
+    trti2Lower(a, A(j, j), n, jb, rd);
+  }
+}
+
+/** SLAUU2('L'): A := Lᵀ·L for the lower triangle of the n×n block at o (leading dim ld), in place. */
+function lauu2Lower(a: Float64Array, o: number, ld: number, n: number, rd: Rd): void {
+  const A = (i: number, j: number): number => o + i * ld + j;
   for (let i = 0; i < n; i++) {
     const aii = a[A(i, i)] as number;
     if (i < n - 1) {
@@ -238,9 +281,44 @@ function lauu2Lower(a: Float64Array, o: number, n: number, rd: Rd): void {
   }
 }
 
+/** SLAUUM('L'): SLAUU2 for n ≤ 64, else the blocked loop (NB = 64). */
+function lauumLower(a: Float64Array, o: number, n: number, rd: Rd): void {
+  const NB = 64;
+  if (n <= NB) return lauu2Lower(a, o, n, n, rd);
+  const A = (i: number, j: number): number => o + i * n + j;
+  for (let i = 0; i < n; i += NB) {
+    const ib = Math.min(NB, n - i);
+    // STRMM('L', 'L', 'T', 'N', ib, i, 1, A(i, i), B = A(i, 0))
+    for (let c = 0; c < i; c++)
+      for (let r = 0; r < ib; r++) {
+        let t = rd((a[A(i + r, c)] as number) * (a[A(i + r, i + r)] as number));
+        for (let k = r + 1; k < ib; k++) t = rd(t + rd((a[A(i + k, i + r)] as number) * (a[A(i + k, c)] as number)));
+        a[A(i + r, c)] = t;
+      }
+    lauu2Lower(a, A(i, i), n, ib, rd);
+    const k = n - i - ib;
+    if (k > 0) {
+      // SGEMM('T', 'N', ib, i, k, 1, A(i+ib, i), A(i+ib, 0), 1, C = A(i, 0))
+      for (let c = 0; c < i; c++)
+        for (let r = 0; r < ib; r++) {
+          let t = 0;
+          for (let l = 0; l < k; l++) t = rd(t + rd((a[A(i + ib + l, i + r)] as number) * (a[A(i + ib + l, c)] as number)));
+          a[A(i + r, c)] = rd(t + (a[A(i + r, c)] as number));
+        }
+      // SSYRK('L', 'T', ib, k, 1, A(i+ib, i), 1, C = A(i, i))
+      for (let c = 0; c < ib; c++)
+        for (let r = c; r < ib; r++) {
+          let t = 0;
+          for (let l = 0; l < k; l++) t = rd(t + rd((a[A(i + ib + l, i + r)] as number) * (a[A(i + ib + l, i + c)] as number)));
+          a[A(i + r, i + c)] = rd(t + (a[A(i + r, i + c)] as number));
+        }
+    }
+  }
+}
+
 /**
  * torch.cholesky_inverse(L): (L·Lᵀ)⁻¹ from the lower factor, as SPOTRI computes it (the inverse
- * of L, then Lᵀ·L of it; unblocked, as LAPACK for n ≤ 64), made symmetric from its lower triangle;
+ * of L, then Lᵀ·L of it; blocked with NB = 64 above n = 64, as LAPACK), made symmetric from its lower triangle;
  * differentiable (PyTorch's cholesky_inverse_backward).
  */
 export function choleskyInverse(L: Tensor): Tensor {
@@ -250,8 +328,8 @@ export function choleskyInverse(L: Tensor): Tensor {
   const count = n === 0 ? 0 : a.length / (n * n);
   for (let b = 0; b < count; b++) {
     const o = b * n * n;
-    trti2Lower(a, o, n, rd);
-    lauu2Lower(a, o, n, rd);
+    trtriLower(a, o, n, rd);
+    lauumLower(a, o, n, rd);
     for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) a[o + i * n + j] = a[o + j * n + i] as number;
   }
   const inv = fContiguous(a, L.shape, L);

@@ -16,7 +16,7 @@ import * as constraints from "./constraints.js";
 import { Distribution, type DistributionOptions, type SampleOptions, sampleArgs } from "./distribution.js";
 import { cholesky, choleskyInverse, solveTriangular } from "./linalg.js";
 import { standardNormal } from "./normal.js";
-import { badd, bsub, expandTo, sumLast } from "./utils.js";
+import { badd, broadcastShapesPy, bsub, expandTo, sumLast } from "./utils.js";
 
 const LOG_2PI = Math.log(2 * Math.PI);
 
@@ -145,18 +145,18 @@ export class MultivariateNormal extends Distribution {
     if (scaleTril) {
       if (scaleTril.ndim < 2)
         throw new ValueError(name, "scale_tril matrix must be at least two-dimensional, with optional leading batch dimensions");
-      batchShape = broadcastShapes(name, lead(scaleTril), loc.shape.slice(0, -1));
+      batchShape = broadcastShapesPy(name, lead(scaleTril), loc.shape.slice(0, -1));
       this._scale_tril = expandTo(scaleTril, [...batchShape, ...scaleTril.shape.slice(-2)]);
     } else if (covarianceMatrix) {
       if (covarianceMatrix.ndim < 2)
         throw new ValueError(name, "covariance_matrix must be at least two-dimensional, with optional leading batch dimensions");
-      batchShape = broadcastShapes(name, lead(covarianceMatrix), loc.shape.slice(0, -1));
+      batchShape = broadcastShapesPy(name, lead(covarianceMatrix), loc.shape.slice(0, -1));
       this._covariance_matrix = expandTo(covarianceMatrix, [...batchShape, ...covarianceMatrix.shape.slice(-2)]);
     } else {
       const P = precisionMatrix as Tensor;
       if (P.ndim < 2)
         throw new ValueError(name, "precision_matrix must be at least two-dimensional, with optional leading batch dimensions");
-      batchShape = broadcastShapes(name, lead(P), loc.shape.slice(0, -1));
+      batchShape = broadcastShapesPy(name, lead(P), loc.shape.slice(0, -1));
       this._precision_matrix = expandTo(P, [...batchShape, ...P.shape.slice(-2)]);
     }
     this._loc = expandTo(loc, [...batchShape, loc.shape[loc.ndim - 1] as number]);

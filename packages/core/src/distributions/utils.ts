@@ -10,7 +10,7 @@
 // - `log1pExact` / `erfinvExact`: torch.log1p (SLEEF's vectorised log1p) and torch.erfinv
 //   (calc_erfinv over glibc's erff/expf) bit for bit, with PyTorch's derivative formulas.
 import { attachGrad, noGrad } from "../autograd/graph.js";
-import type { DType } from "../dtype.js";
+import { type DType, defaultFloat } from "../dtype.js";
 import { DTypeError, ShapeError, ValueError } from "../errors.js";
 import { torchColumnSums, torchRowSums, torchVectorSum } from "../nn/functional_extra.js";
 import { fromStorageArray } from "../ops/core.js";
@@ -112,10 +112,38 @@ export function broadcastAll(op: string, values: readonly TensorLike[]): Tensor[
       );
   }
   const ts = values.map((v) =>
-    v instanceof Tensor ? v : tensor(v, { dtype: like ? like.dtype : "float32", device: like ? like.device : "cpu" }),
+    v instanceof Tensor ? v : tensor(v, { dtype: like ? like.dtype : defaultFloat, device: like ? like.device : "cpu" }),
   );
-  const shape = broadcastShapes(op, ...ts.map((t) => t.shape));
+  let shape: readonly number[] = ts[0]?.shape ?? [];
+  for (const t of ts.slice(1)) shape = inferSize(op, shape, t.shape);
   return ts.map((t) => expandTo(t, shape));
+}
+
+/** at::infer_size (torch.broadcast_tensors), with its error message. */
+export function inferSize(op: string, a: readonly number[], b: readonly number[]): number[] {
+  const n = Math.max(a.length, b.length);
+  const out = new Array<number>(n);
+  for (let i = n - 1; i >= 0; i--) {
+    const off = n - 1 - i;
+    const sa = a[a.length - 1 - off] ?? 1;
+    const sb = b[b.length - 1 - off] ?? 1;
+    if (sa !== sb && sa !== 1 && sb !== 1)
+      throw new ShapeError(
+        op,
+        `The size of tensor a (${sa}) must match the size of tensor b (${sb}) at non-singleton dimension ${i}`,
+      );
+    out[i] = sa === 1 ? sb : sa;
+  }
+  return out;
+}
+
+/** torch.broadcast_shapes, with its error message. */
+export function broadcastShapesPy(op: string, ...shapes: (readonly number[])[]): number[] {
+  try {
+    return broadcastShapes(op, ...shapes);
+  } catch {
+    throw new ShapeError(op, "Shape mismatch: objects cannot be broadcast to a single shape");
+  }
 }
 
 const sameShape = (a: readonly number[], b: readonly number[]): boolean => a.length === b.length && a.every((d, i) => d === b[i]);
@@ -267,8 +295,9 @@ export function log1pExact(x: Tensor): Tensor {
 
 /** torch.erfinv (PyTorch's calc_erfinv); grad 0.5·√π·exp(erfinv(x)²)·grad, as PyTorch's formula. */
 export function erfinvExact(x: Tensor): Tensor {
-  if (!hostable(x))
-    throw new DTypeError("erfinv", `erfinv needs a float32 or float64 tensor on the host, got ${x.dtype} on '${x.device}'`);
+  // float16/bfloat16: calc_erfinv(float(x)) rounded back, as PyTorch's reduced-precision overloads
+  if (x.dtype === "float16" || x.dtype === "bfloat16") return erfinvExact(x.to("float32")).to(x.dtype);
+  if (!hostable(x)) throw new DTypeError("erfinv", `erfinv needs a floating tensor on the host, got ${x.dtype} on '${x.device}'`);
   const y = mapHost(x, erfinvf, erfinv);
   attachGrad("ErfinvBackward0", [x], [y], [x], ([g], [sx]) => [
     mul(mul(exp(pow(erfinvExact(sx as Tensor), 2)), 0.5 * Math.sqrt(Math.PI)), g as Tensor),
