@@ -220,7 +220,10 @@ function trti2Lower(a: Float64Array, o: number, ld: number, n: number, rd: Rd): 
 /** STRTRI('L', 'N'): STRTI2 for n ≤ 64, else the blocked loop (NB = 64) from the last block column. */
 function trtriLower(a: Float64Array, o: number, n: number, rd: Rd): void {
   const NB = 64;
-  if (n <= NB) return trti2Lower(a, o, n, n, rd);
+  if (n <= NB) {
+    trti2Lower(a, o, n, n, rd);
+    return;
+  }
   const A = (i: number, j: number): number => o + i * n + j;
   for (let j = Math.floor((n - 1) / NB) * NB; j >= 0; j -= NB) {
     const jb = Math.min(NB, n - j);
@@ -284,7 +287,10 @@ function lauu2Lower(a: Float64Array, o: number, ld: number, n: number, rd: Rd): 
 /** SLAUUM('L'): SLAUU2 for n ≤ 64, else the blocked loop (NB = 64). */
 function lauumLower(a: Float64Array, o: number, n: number, rd: Rd): void {
   const NB = 64;
-  if (n <= NB) return lauu2Lower(a, o, n, n, rd);
+  if (n <= NB) {
+    lauu2Lower(a, o, n, n, rd);
+    return;
+  }
   const A = (i: number, j: number): number => o + i * n + j;
   for (let i = 0; i < n; i += NB) {
     const ib = Math.min(NB, n - i);
