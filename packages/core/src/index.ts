@@ -30,6 +30,7 @@ import type { Tensor as T } from "./tensor.js";
 export const resultTypeOf = (a: T | number | boolean, b: T | number | boolean) => resultType([promotionOf(a), promotionOf(b)]);
 export const empty = ops.empty_;
 
+export * as distributions from "./distributions/index.js";
 export * as nn from "./nn/index.js";
 export * as optim from "./optim/index.js";
 
