@@ -439,6 +439,8 @@ const KNOWN_PART: Record<string, Record<string, string>> = {
   },
   "nn.functional.linear/2d/0": {
     out: "linear rounds x·Wᵀ to bfloat16 before adding the bias; PyTorch's addmm rounds once",
+    "grad 2":
+      "the bias gradient sums the bfloat16 upstream gradient over the batch in bfloat16 steps; PyTorch's addmm backward accumulates in float32 and rounds once",
   },
   "nn.functional.linear/3d/0": { out: "as linear/2d" },
   "nn.functional.linear/small/0": { out: "as linear/2d" },

@@ -16,6 +16,8 @@
 //   like the C loop), and the running-stat update in PyTorch's mix of float32 and float64.
 // - the pointwise activations are PyTorch's kernels' formulas (leaky_relu, elu, hardtanh and their
 //   backward formulas), elementwise IR.
+
+import { autocastActive, autocastOp } from "../amp/autocast.js";
 import { attachGrad, noGrad } from "../autograd/graph.js";
 import { type DType, isFloating } from "../dtype.js";
 import { DTypeError, fmtShape, ShapeError, ValueError } from "../errors.js";
@@ -180,6 +182,7 @@ function columnSumsImpl(g: Tensor): Tensor {
 
 /** torch.nn.functional.linear: y = x·Wᵀ + b, x [..., in], W [out, in], b [out]. */
 export function linear(input: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
+  if (autocastActive()) return autocastOp("linear", linear, input, weight, bias);
   const op = "linear";
   requireFloat(op, input);
   if (weight.dtype !== input.dtype || (bias && bias.dtype !== input.dtype))

@@ -9,6 +9,8 @@
 // PyTorch's vectorised cascade (nll_loss: its 8-level cascade), so reduced values agree within a
 // few ulp of the summed magnitudes; everything elementwise (loss terms with reduction "none", and
 // the gradients of the kernel-backed losses) is computed operation for operation.
+
+import { autocastActive, autocastOp } from "../amp/autocast.js";
 import { attachGrad, noGrad } from "../autograd/graph.js";
 import { type DType, isFloating } from "../dtype.js";
 import { DTypeError, fmtShape, IndexError, ShapeError, ValueError } from "../errors.js";
@@ -175,6 +177,7 @@ export interface ReductionOptions {
 
 /** F.mse_loss: mean/sum/none of (input − target)², with PyTorch's mse_loss_backward. */
 export function mseLoss(input: Tensor, target: Tensor, opts: ReductionOptions = {}): Tensor {
+  if (autocastActive()) return autocastOp("mse_loss", mseLoss, input, target, opts);
   const op = "mse_loss";
   const red = reductionOf(op, opts.reduction);
   const [a, b] = pointwisePair(op, input, target);
@@ -199,6 +202,7 @@ export function mseLoss(input: Tensor, target: Tensor, opts: ReductionOptions = 
 
 /** F.l1_loss: mean/sum/none of |input − target| (PyTorch 1.13 composes it, and so does this). */
 export function l1Loss(input: Tensor, target: Tensor, opts: ReductionOptions = {}): Tensor {
+  if (autocastActive()) return autocastOp("l1_loss", l1Loss, input, target, opts);
   const op = "l1_loss";
   const red = reductionOf(op, opts.reduction);
   const [a, b] = pointwisePair(op, input, target);
@@ -207,6 +211,7 @@ export function l1Loss(input: Tensor, target: Tensor, opts: ReductionOptions = {
 
 /** F.smooth_l1_loss: ½z²/β below β, z − ½β above (z = |input − target|); β = 0 is l1_loss. */
 export function smoothL1Loss(input: Tensor, target: Tensor, opts: ReductionOptions & { beta?: number } = {}): Tensor {
+  if (autocastActive()) return autocastOp("smooth_l1_loss", smoothL1Loss, input, target, opts);
   const op = "smooth_l1_loss";
   const red = reductionOf(op, opts.reduction);
   const beta = opts.beta ?? 1;
@@ -267,6 +272,7 @@ function smoothL1BetaZero(a: Tensor, b: Tensor, red: string): Tensor {
 
 /** F.huber_loss: ½z² below δ, δ·(z − ½δ) above (z = |input − target|). */
 export function huberLoss(input: Tensor, target: Tensor, opts: ReductionOptions & { delta?: number } = {}): Tensor {
+  if (autocastActive()) return autocastOp("huber_loss", huberLoss, input, target, opts);
   const op = "huber_loss";
   const red = reductionOf(op, opts.reduction);
   const delta = opts.delta ?? 1;
@@ -364,6 +370,7 @@ function checkTargets(op: string, target: Tensor, C: number, ignoreIndex: number
 
 /** F.nll_loss: the negated (weighted) input at each target class; PyTorch's nll_loss(_2d) forward and backward. */
 export function nllLoss(input: Tensor, target: Tensor, opts: NLLOptions = {}): Tensor {
+  if (autocastActive()) return autocastOp("nll_loss", nllLoss, input, target, opts);
   const op = "nll_loss";
   const red = reductionOf(op, opts.reduction);
   const weight = opts.weight ?? null;
@@ -409,6 +416,7 @@ export function nllLoss(input: Tensor, target: Tensor, opts: NLLOptions = {}): T
 
 /** F.cross_entropy: log_softmax over the class dim, then nll_loss; label smoothing and probability targets as PyTorch 1.13. */
 export function crossEntropy(input: Tensor, target: Tensor, opts: CrossEntropyOptions = {}): Tensor {
+  if (autocastActive()) return autocastOp("cross_entropy_loss", crossEntropy, input, target, opts);
   const op = "cross_entropy";
   checkTensor(op, input, "input");
   checkTensor(op, target, "target");
@@ -487,6 +495,7 @@ export function binaryCrossEntropy(
   target: Tensor,
   opts: ReductionOptions & { weight?: Tensor | null } = {},
 ): Tensor {
+  if (autocastActive()) return autocastOp("binary_cross_entropy", binaryCrossEntropy, input, target, opts);
   const op = "binary_cross_entropy";
   checkTensor(op, input, "input");
   checkTensor(op, target, "target");
@@ -547,6 +556,7 @@ export function binaryCrossEntropyWithLogits(
   target: Tensor,
   opts: ReductionOptions & { weight?: Tensor | null; posWeight?: Tensor | null } = {},
 ): Tensor {
+  if (autocastActive()) return autocastOp("binary_cross_entropy_with_logits", binaryCrossEntropyWithLogits, input, target, opts);
   const op = "binary_cross_entropy_with_logits";
   checkTensor(op, input, "input");
   checkTensor(op, target, "target");
@@ -631,6 +641,7 @@ export function klDiv(
   target: Tensor,
   opts: { reduction?: Reduction | "batchmean"; logTarget?: boolean } = {},
 ): Tensor {
+  if (autocastActive()) return autocastOp("kl_div", klDiv, input, target, opts);
   const op = "kl_div";
   checkTensor(op, input, "input");
   checkTensor(op, target, "target");
@@ -696,6 +707,7 @@ export interface TripletMarginOptions extends ReductionOptions {
 
 /** F.triplet_margin_loss: max(d(a, p) − d(a, n) + margin, 0), d = pairwise_distance (eps added to the difference before the norm). */
 export function tripletMarginLoss(anchor: Tensor, positive: Tensor, negative: Tensor, opts: TripletMarginOptions = {}): Tensor {
+  if (autocastActive()) return autocastOp("triplet_margin_loss", tripletMarginLoss, anchor, positive, negative, opts);
   const op = "triplet_margin_loss";
   checkTensor(op, anchor, "anchor");
   checkTensor(op, positive, "positive");
@@ -723,6 +735,7 @@ export function cosineEmbeddingLoss(
   target: Tensor,
   opts: ReductionOptions & { margin?: number } = {},
 ): Tensor {
+  if (autocastActive()) return autocastOp("cosine_embedding_loss", cosineEmbeddingLoss, input1, input2, target, opts);
   const op = "cosine_embedding_loss";
   checkTensor(op, input1, "input1");
   checkTensor(op, input2, "input2");
@@ -760,6 +773,7 @@ export function marginRankingLoss(
   target: Tensor,
   opts: ReductionOptions & { margin?: number } = {},
 ): Tensor {
+  if (autocastActive()) return autocastOp("margin_ranking_loss", marginRankingLoss, input1, input2, target, opts);
   const op = "margin_ranking_loss";
   checkTensor(op, input1, "input1");
   checkTensor(op, input2, "input2");
