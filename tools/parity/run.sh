@@ -62,8 +62,8 @@ for r in reports:
         ctl = r.get("pytorchOneUlpControl") or {}
         why = ""
         if ctl.get("firstStepOverTolerance") is not None:
-            why = (f"; PyTorch against itself with one bias moved by one ULP also exceeds it from step "
-                   f"{ctl['firstStepOverTolerance']}: the run is chaotic, only bit-identical arithmetic stays within it")
+            why = (f"; PyTorch against itself, every initial weight moved by one ULP, also exceeds it from step "
+                   f"{ctl['firstStepOverTolerance']}: the run amplifies rounding differences, only bit-identical arithmetic stays within it")
         failures.append(f"{c}: max relative loss difference {r['maxRelLossDiff']:.3g} > {tol} "
                         f"(first at step {r['firstStepOverTolerance']}, max at step {r['maxRelLossDiffStep']}){why}")
     if not r["batchOrderMatchesPyTorchDataLoader"]:

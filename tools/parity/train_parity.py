@@ -9,8 +9,8 @@ real Fashion-MNIST with the same optimizer and loss, and compares:
   - the first batch's input tensor (toTensor + normalize), bitwise;
   - every step's loss (relative difference) and the final weights;
   - as a control, how sensitive the run itself is: PyTorch against PyTorch started from the same
-    weights but one bias moved by one ULP. Where that control also exceeds the tolerance, the
-    trajectory is chaotic and only bit-identical arithmetic can stay within it.
+    weights, each moved by one ULP. Where that control also exceeds the tolerance, the trajectory
+    amplifies rounding differences past it, and only bit-identical arithmetic can stay within it.
 Prints one JSON object (and writes <out>/<tag>.report.json). Needs no pip package: the safetensors
 files are parsed here (8-byte little-endian header length, JSON header, raw little-endian data).
 
@@ -153,9 +153,9 @@ def main():
     def train(perturb=False):
         model = build(ls["model"])
         state = {k: init[k].clone() for k in ls["stateDictKeys"]}
-        if perturb:  # the control: the last layer's first bias one ULP up
-            last_bias = [k for k in ls["stateDictKeys"] if k.endswith(".bias")][-1]
-            state[last_bias].view(torch.int32)[0] += 1
+        if perturb:  # the control: every initial weight moved by one ULP (away from zero)
+            for t in state.values():
+                t.view(torch.int32).add_(1)
         model.load_state_dict(state, strict=True)
         model.train()
         if ls["optimizer"] == "sgd":
