@@ -8,9 +8,11 @@ real Fashion-MNIST with the same optimizer and loss, and compares:
     the sample indices lockstep recorded (lockstep's RandomSampler is PyTorch's, bit for bit);
   - the first batch's input tensor (toTensor + normalize), bitwise;
   - every step's loss (relative difference) and the final weights;
-  - as a control, how sensitive the run itself is: PyTorch against PyTorch started from the same
-    weights, each moved by one ULP. Where that control also exceeds the tolerance, the trajectory
-    amplifies rounding differences past it, and only bit-identical arithmetic can stay within it.
+  - as a control, how sensitive the run itself is to rounding: PyTorch against PyTorch with every
+    nonzero gradient element moved by -1, 0 or +1 ULP (seeded) at every step — what two correct
+    float32 implementations that round differently look like. Where that control also exceeds the
+    tolerance, the trajectory amplifies last-bit differences past it (chaos, or a knife-edge step that
+    either side of a rounding decides), and only bit-identical arithmetic can stay within it.
 Prints one JSON object (and writes <out>/<tag>.report.json). Needs no pip package: the safetensors
 files are parsed here (8-byte little-endian header length, JSON header, raw little-endian data).
 
@@ -150,12 +152,10 @@ def main():
     x0, _ = batch(ls["indices"][0])
     input_bitwise = bool(torch.equal(x0.view(torch.int32), init["input.batch0"].view(torch.int32)))
 
-    def train(perturb=False):
+    def train(noise_seed=None):
         model = build(ls["model"])
         state = {k: init[k].clone() for k in ls["stateDictKeys"]}
-        if perturb:  # the control: every initial weight moved by one ULP (away from zero)
-            for t in state.values():
-                t.view(torch.int32).add_(1)
+        noise = torch.Generator().manual_seed(noise_seed) if noise_seed is not None else None
         model.load_state_dict(state, strict=True)
         model.train()
         if ls["optimizer"] == "sgd":
@@ -168,6 +168,10 @@ def main():
             opt.zero_grad()
             loss = nn.functional.cross_entropy(model(x), y)
             loss.backward()
+            if noise is not None:  # the control: each gradient element -1, 0 or +1 ULP
+                for p in model.parameters():
+                    ulps = torch.randint(-1, 2, p.grad.shape, generator=noise, dtype=torch.int32)
+                    p.grad.view(torch.int32).add_(ulps * (p.grad != 0))
             opt.step()
             losses.append(loss.item())
         return model, losses
@@ -177,7 +181,7 @@ def main():
     seconds = time.perf_counter() - t0
     control = None
     if not args.no_control:
-        _, perturbed = train(perturb=True)
+        _, perturbed = train(noise_seed=0)
         crel = [abs(a - b) / abs(b) for a, b in zip(perturbed, losses)]
         control = {
             "maxRelLossDiff": max(crel) if crel else None,
@@ -211,7 +215,7 @@ def main():
         "lastLoss": {"lockstep": ls["losses"][-1], "pytorch": losses[-1]} if losses else None,
         "finalWeightsMaxAbsDiff": max((w["maxAbs"] for w in weights.values()), default=None),
         "finalWeightsBitwise": all(w["bitwise"] for w in weights.values()),
-        "pytorchOneUlpControl": control,
+        "pytorchUlpNoiseControl": control,
         "secondsPerStep": {"lockstep": ls["secondsPerStep"], "pytorch": seconds / max(1, steps)},
         "torch": torch.__version__,
         "torchThreads": torch.get_num_threads(),
