@@ -333,9 +333,9 @@ export class DataLoader<B = any> implements AsyncIterable<B> {
    * `for await` yields exactly the remaining batches of that epoch (none is loaded to skip it), and
    * the epochs after it are those of an uninterrupted run. A loop left with `break` is an epoch in
    * progress too (one left right after its last batch is still in that epoch: resumed, it yields no
-   * batch and ends it as the uninterrupted loop's final `next()` would). What it cannot capture: the random streams inside worker threads (a dataset that
-   * draws random numbers in workers restarts them from baseSeed + id) and an iterable-style dataset's
-   * position (refused mid-epoch).
+   * batch and ends it as the uninterrupted loop's final `next()` would). What it cannot capture: the
+   * random streams inside worker threads (a dataset that draws random numbers in workers restarts
+   * them from baseSeed + id) and an iterable-style dataset's position (refused mid-epoch).
    */
   stateDict(): DataLoaderState {
     const own = this._generators().slice(1);
