@@ -35,7 +35,8 @@ export const USAGE = `Train an MLP or a CNN on Fashion-MNIST with lockstep.
   --data-root DIR          where the IDX .gz files are (default: Debian's dataset-fashion-mnist location)
   --limit N                train on the first N samples only (quick runs)
   --num-workers N          DataLoader worker threads (default: 0)
-  --checkpoint FILE        save model/optimizer/scheduler/generator after every epoch (atomically)
+  --checkpoint FILE        save model, optimizer, scheduler, generators and loader position after every
+                           epoch (atomically); --resume continues with the same bits
   --resume FILE            continue from a checkpoint
   --quiet                  only the final summary
   --jsonl                  one JSON object per line (for machines)

@@ -7,6 +7,7 @@ export {
   DataLoaderError,
   type DataLoaderIterator,
   type DataLoaderOptions,
+  type DataLoaderState,
   liveWorkerCount,
 } from "./dataloader.js";
 export {
