@@ -488,6 +488,8 @@ export interface WorkerSetup {
   needsTs: boolean;
 }
 
+const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 /** An epoch's iterator (PyTorch's `_BaseDataLoaderIter`): `next()`, `return()`, `length`. */
 export interface DataLoaderIterator<B> extends AsyncIterableIterator<B> {
   readonly length: number;
@@ -596,9 +598,14 @@ abstract class BaseIterator<B> implements DataLoaderIterator<B> {
     return this;
   }
 
-  /** Calls are serialised, so an un-awaited next() cannot reorder batches. */
+  /**
+   * Calls are serialised, so an un-awaited next() cannot reorder batches. Each batch first yields
+   * to the event loop: a training loop over `for await` otherwise runs on microtasks only, and the
+   * FinalizationRegistry that frees tensors nobody disposed (per-sample transform outputs, ...)
+   * would never get to run, so memory would grow for the whole run.
+   */
   next(): Promise<IteratorResult<B>> {
-    const p = this.chain.then(() => this._next());
+    const p = this.chain.then(yieldToEventLoop).then(() => this._next());
     this.chain = p.catch(() => undefined);
     return p;
   }
