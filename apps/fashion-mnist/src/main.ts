@@ -15,7 +15,15 @@ async function main(): Promise<void> {
     process.stdout.write(USAGE);
     return;
   }
-  await train(opts);
+  // Ctrl-C stops after the current step; with --checkpoint the run is saved there and --resume
+  // continues it with the same bits. A second Ctrl-C exits at once.
+  const stop = new AbortController();
+  process.once("SIGINT", () => {
+    process.stderr.write("\nstopping after this step (Ctrl-C again to quit now)\n");
+    stop.abort();
+    process.once("SIGINT", () => process.exit(130));
+  });
+  await train(opts, { signal: stop.signal });
 }
 
 main().catch((e: unknown) => {

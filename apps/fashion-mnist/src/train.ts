@@ -230,12 +230,14 @@ export async function train(opts: Options, control: TrainControl = {}): Promise<
     steps,
     stopped,
   };
-  progress.summary(
-    [
-      `test accuracy ${result.testAccuracy.toFixed(4)} after ${opts.epochs} epoch(s) of ${opts.model} on ${opts.device} (${seconds.toFixed(1)} s, ${result.samplesPerSecond.toFixed(0)} samples/s)`,
-      `Fashion-MNIST benchmark, ${bench.name}: ${bench.accuracy}`,
-    ],
-    { ...result, benchmark: bench },
-  );
+  const lines = stopped
+    ? [
+        `stopped after ${steps} step(s) (${seconds.toFixed(1)} s)${opts.checkpoint ? `; continue with --resume ${opts.checkpoint}` : " (no --checkpoint given: nothing saved)"}`,
+      ]
+    : [
+        `test accuracy ${result.testAccuracy.toFixed(4)} after ${opts.epochs} epoch(s) of ${opts.model} on ${opts.device} (${seconds.toFixed(1)} s, ${result.samplesPerSecond.toFixed(0)} samples/s)`,
+        `Fashion-MNIST benchmark, ${bench.name}: ${bench.accuracy}`,
+      ];
+  progress.summary(lines, { ...result, benchmark: bench });
   return result;
 }
