@@ -88,18 +88,6 @@ function laswp(
   }
 }
 
-/** xTRSM('L','L','N','U'), alpha = 1: B ← L⁻¹B, L unit lower (m×m at ao), B m×n at bo. */
-function trsmLowerUnit(m: number, n: number, a: Float64Array, ao: number, ld: number, bo: number, r: Round): void {
-  for (let j = 0; j < n; j++) {
-    const bj = bo + j * ld;
-    for (let k = 0; k < m; k++) {
-      const bk = a[bj + k] as number;
-      if (bk === 0) continue;
-      for (let i = k + 1; i < m; i++) a[bj + i] = r((a[bj + i] as number) - r(bk * (a[ao + i + k * ld] as number)));
-    }
-  }
-}
-
 /** xTRSM('L','U','N','N'), alpha = 1: B ← U⁻¹B (column-oriented, k descending). */
 function trsmUpper(
   m: number,
@@ -123,8 +111,8 @@ function trsmUpper(
   }
 }
 
-/** xTRSM('L','L','N','U') on a separate right-hand side b (for xGETRS). */
-function trsmLowerUnitRhs(
+/** xTRSM('L','L','N','U'), alpha = 1: B ← L⁻¹B, L unit lower (m×m at ao); B m×n at bo in b (may be a itself). */
+function trsmLowerUnit(
   m: number,
   n: number,
   a: Float64Array,
@@ -249,7 +237,7 @@ function getrf2(
   const n2 = n - n1;
   let info = getrf2(m, n1, a, o, ld, ipiv, po, r, sfmin);
   laswp(n2, a, o + n1 * ld, ld, 1, n1, ipiv, po, true);
-  trsmLowerUnit(n1, n2, a, o, ld, o + n1 * ld, r);
+  trsmLowerUnit(n1, n2, a, o, ld, a, o + n1 * ld, ld, r);
   gemmSub(m - n1, n2, n1, a, o + n1, o + n1 * ld, o + n1 + n1 * ld, ld, r);
   const info2 = getrf2(m - n1, n2, a, o + n1 + n1 * ld, ld, ipiv, po + n1, r, sfmin);
   if (info === 0 && info2 > 0) info = info2 + n1;
@@ -272,7 +260,7 @@ function getrf(n: number, a: Float64Array, o: number, ipiv: Int32Array, r: Round
     if (j + jb <= n) {
       const right = o + (j + jb - 1) * n; // A(1, j+jb)
       laswp(n - j - jb + 1, a, right, n, j, j + jb - 1, ipiv, 0, true);
-      trsmLowerUnit(jb, n - j - jb + 1, a, d, n, d + jb * n, r);
+      trsmLowerUnit(jb, n - j - jb + 1, a, d, n, a, d + jb * n, n, r);
       gemmSub(n - j - jb + 1, n - j - jb + 1, jb, a, d + jb, d + jb * n, d + jb + jb * n, n, r);
     }
   }
@@ -295,7 +283,7 @@ function invertOne(n: number, lu: Float64Array, x: Float64Array, transposed: boo
     laswp(n, x, 0, n, 1, n, ipiv, 0, false);
   } else {
     laswp(n, x, 0, n, 1, n, ipiv, 0, true);
-    trsmLowerUnitRhs(n, n, lu, 0, n, x, 0, n, r);
+    trsmLowerUnit(n, n, lu, 0, n, x, 0, n, r);
     trsmUpper(n, n, lu, 0, n, x, 0, n, r);
   }
   return 0;
