@@ -17,15 +17,16 @@ export interface LoadResult {
   unexpectedKeys: string[];
 }
 
-const INTERNAL = new Set([
+/** A Module's own bookkeeping fields (not parameters, buffers or submodules). */
+export const MODULE_BOOKKEEPING: readonly string[] = [
   "_parameters",
   "_buffers",
   "_modules",
   "_nonPersistent",
   "_forwardHooks",
   "_forwardPreHooks",
-  "training",
-]);
+];
+const INTERNAL = new Set([...MODULE_BOOKKEEPING, "training"]);
 
 export class Module {
   training = true;

@@ -5,7 +5,7 @@ import type { DType } from "../../dtype.js";
 import { ValueError } from "../../errors.js";
 import { empty_ } from "../../ops/creation.js";
 import type { Tensor } from "../../tensor.js";
-import { Module } from "../module.js";
+import { MODULE_BOOKKEEPING, Module } from "../module.js";
 import { Parameter } from "../parameter.js";
 
 /** PyTorch's factory_kwargs. */
@@ -60,15 +60,7 @@ export function ntuple(name: string, v: number | readonly number[], n: number): 
   return [...v];
 }
 
-const INTERNAL = new Set([
-  "_parameters",
-  "_buffers",
-  "_modules",
-  "_nonPersistent",
-  "_forwardHooks",
-  "_forwardPreHooks",
-  "forward",
-]);
+const INTERNAL = new Set([...MODULE_BOOKKEEPING, "forward"]);
 
 /**
  * copy.deepcopy for modules: the same class with copies of every parameter and buffer (shared
