@@ -167,6 +167,10 @@ export function bf16BitsToNumber(h: number): number {
   return bitsToF32(h << 16);
 }
 
+/** C's float → int64 conversion on x86 (cvttsd2si): truncation; NaN and out-of-range give INT64_MIN. */
+export const floatToInt64 = (x: number): bigint =>
+  x > -9223372036854775809 && x < 9223372036854775808 ? BigInt(Math.trunc(x)) : -9223372036854775808n;
+
 /** Round a JS number to the value the dtype would store (floats and bools; ints wrap like C casts from int64). */
 export function roundToDtype(x: number, dtype: DType): number {
   switch (dtype) {

@@ -2,7 +2,7 @@
 // A backend renders an expression to its own language (JS source, WGSL, CUDA C) and runs it over
 // strided, broadcast inputs. Every node carries the dtype of its result; float16/bfloat16 values
 // are computed in float32 ("opmath", as PyTorch's CPU kernels do) and rounded by an explicit cast.
-import { type DType, roundToDtype } from "./dtype.js";
+import { type DType, floatToInt64, roundToDtype } from "./dtype.js";
 
 export type UnaryOp =
   | "neg"
@@ -71,13 +71,7 @@ export type Exp =
 const COMPARE = new Set<BinaryOp>(["eq", "ne", "lt", "le", "gt", "ge", "and", "or", "xor"]);
 const PREDICATE = new Set<UnaryOp>(["not", "isnan", "isinf", "isfinite"]);
 
-/** C's float → int64 conversion: truncation; NaN and out-of-range give INT64_MIN (x86). */
-const toInt64 = (v: number | bigint): bigint =>
-  typeof v === "bigint"
-    ? BigInt.asIntN(64, v)
-    : v > -9223372036854775809 && v < 9223372036854775808
-      ? BigInt(Math.trunc(v))
-      : -9223372036854775808n;
+const toInt64 = (v: number | bigint): bigint => (typeof v === "bigint" ? BigInt.asIntN(64, v) : floatToInt64(v));
 
 /** A constant, rounded to its dtype's value set (a float32 constant is a float32 value). */
 export const konst = (v: number | bigint | boolean, dtype: DType): Exp => ({

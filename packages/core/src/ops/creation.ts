@@ -2,6 +2,7 @@
 import {
   type DType,
   defaultFloat,
+  floatToInt64,
   ITEMSIZE,
   isFloating,
   scalarDtype,
@@ -12,7 +13,6 @@ import {
 } from "../dtype.js";
 import { DTypeError, ShapeError, ValueError } from "../errors.js";
 import { bin, cast, coord, type Exp, fma, konst, select, un } from "../ir.js";
-import { toI64 } from "../reference/scalar.js";
 import { numel, sizeArgs } from "../shape.js";
 import { backendFor } from "../storage.js";
 import { Tensor } from "../tensor.js";
@@ -41,7 +41,7 @@ export function encodeValues(dtype: DType, values: ArrayLike<number | boolean | 
     const v = values[i] as number | boolean | bigint;
     switch (dtype) {
       case "int64":
-        (a as BigInt64Array)[i] = typeof v === "bigint" ? BigInt.asIntN(64, v) : toI64(Number(v));
+        (a as BigInt64Array)[i] = typeof v === "bigint" ? BigInt.asIntN(64, v) : floatToInt64(Number(v));
         break;
       case "float16":
         (a as Uint16Array)[i] = toHalfBits(Number(v));

@@ -1,6 +1,6 @@
 // Scalar helpers the rendered JS kernels call. Each returns exactly what the C/C++ code behind
 // PyTorch's CPU kernels returns for the same inputs (float32 callers round with Math.fround).
-import { bf16BitsToNumber, bitsToF32, f32Bits, halfBitsToNumber, toBF16Bits, toHalfBits } from "../dtype.js";
+import { bf16BitsToNumber, bitsToF32, f32Bits, floatToInt64, halfBitsToNumber, toBF16Bits, toHalfBits } from "../dtype.js";
 
 const fr = Math.fround;
 
@@ -85,8 +85,7 @@ export function ipow(a: bigint, b: bigint, bits: 32 | 64): bigint {
 
 // ---- casts from floating values to integers (x86 cvtt* semantics: out of range or NaN gives INT_MIN) ----
 export const toI32 = (x: number): number => (x > -2147483649 && x < 2147483648 ? Math.trunc(x) | 0 : -2147483648);
-export const toI64 = (x: number): bigint =>
-  x > -9223372036854775809 && x < 9223372036854775808 ? BigInt(Math.trunc(x)) : -9223372036854775808n;
+export const toI64 = floatToInt64;
 export const toU8 = (x: number): number => toI32(x) & 255;
 
 /** int64 → float32 with a single rounding (Number(bigint) alone would round twice above 2^53). */
