@@ -81,28 +81,26 @@ function makeScheduler(opt: torch.optim.Optimizer, opts: Options, stepsPerEpoch:
 }
 
 /** Mean loss and accuracy over a loader, without gradients. */
-function evaluate(model: torch.nn.Module, loader: torch.utils.data.DataLoader<[Tensor, Tensor]>, device: string) {
+async function evaluate(model: torch.nn.Module, loader: torch.utils.data.DataLoader<[Tensor, Tensor]>, device: string) {
   model.eval();
   let loss = 0;
   let correct = 0;
   let n = 0;
-  return (async () => {
-    for await (const [x, y] of loader) {
-      torch.tidy(() =>
-        torch.noGrad(() => {
-          const xb = x.to(device);
-          const yb = y.to(device);
-          const logits = model.forward(xb) as Tensor;
-          loss += nn.functional.crossEntropy(logits, yb, { reduction: "sum" }).itemSync() as number;
-          correct += logits.argmax(1).eq(yb).sum().itemSync() as number;
-          n += yb.shape[0] as number;
-        }),
-      );
-      torch.dispose([x, y]);
-    }
-    model.train();
-    return { loss: loss / n, accuracy: correct / n };
-  })();
+  for await (const [x, y] of loader) {
+    torch.tidy(() =>
+      torch.noGrad(() => {
+        const xb = x.to(device);
+        const yb = y.to(device);
+        const logits = model.forward(xb) as Tensor;
+        loss += nn.functional.crossEntropy(logits, yb, { reduction: "sum" }).itemSync() as number;
+        correct += logits.argmax(1).eq(yb).sum().itemSync() as number;
+        n += yb.shape[0] as number;
+      }),
+    );
+    torch.dispose([x, y]);
+  }
+  model.train();
+  return { loss: loss / n, accuracy: correct / n };
 }
 
 export async function train(opts: Options, control: TrainControl = {}): Promise<TrainResult> {
