@@ -161,7 +161,11 @@ export class Tensor {
 
   /** Elements in row-major order, in the storage type (float16/bfloat16: bit patterns; int64: BigInt64Array). */
   async data(): Promise<TypedArray> {
-    return this._contiguousStorage().then((x) => x);
+    this._check("data");
+    const c = this.isContiguous() ? this : contiguousCopy(this);
+    const out = await c._storage.backend.read(c._storage.buf, c.dtype, c.offset, c.numel());
+    if (c !== this) c.dispose();
+    return out;
   }
 
   /** Synchronous readback; only on devices that can answer at once (the reference). */
@@ -171,14 +175,6 @@ export class Tensor {
     if (!b.readSync) throw new DeviceError("dataSync", `device '${this.device}' has no synchronous readback; use await data()`);
     const c = this.isContiguous() ? this : contiguousCopy(this);
     const out = b.readSync(c._storage.buf, c.dtype, c.offset, c.numel());
-    if (c !== this) c.dispose();
-    return out;
-  }
-
-  private async _contiguousStorage(): Promise<TypedArray> {
-    this._check("data");
-    const c = this.isContiguous() ? this : contiguousCopy(this);
-    const out = await c._storage.backend.read(c._storage.buf, c.dtype, c.offset, c.numel());
     if (c !== this) c.dispose();
     return out;
   }
