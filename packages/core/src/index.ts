@@ -21,6 +21,7 @@ export * from "./ops/index.js";
 export { ReferenceBackend } from "./reference/backend.js";
 export { memoryStats, registerDevice, registeredDevices } from "./storage.js";
 export { Tensor } from "./tensor.js";
+export { getNumThreads, onNumThreadsChange, setNumThreads } from "./threads.js";
 
 import { resultType } from "./dtype.js";
 import { promotionOf } from "./ops/core.js";
