@@ -1,8 +1,11 @@
 // Golden-vector entries for the conv ops (see harness.ts for OpEntry).
 import type { Tensor } from "@lockstep/core";
-import { adaptiveAvgPool2d, avgPool2d, type ConvOptions, conv1d, conv2d, maxPool2d } from "../../src/ops/conv.js";
-import { einsum } from "../../src/ops/einsum.js";
+import * as torch from "@lockstep/core";
 import type { OpTable } from "./harness.js";
+
+const { adaptiveAvgPool2d, avgPool2d, conv1d, conv2d, maxPool2d } = torch.nn.functional;
+const { einsum } = torch;
+type ConvOptions = NonNullable<Parameters<typeof conv2d>[3]>;
 
 type Conv = typeof conv2d;
 

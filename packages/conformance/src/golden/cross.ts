@@ -1,0 +1,106 @@
+// The golden cases as conformance cases: on the reference they are compared with PyTorch (with the
+// table's stated bounds); on any other backend with the reference (with the backend's promise).
+import type { BackendStatus } from "../backends.js";
+import { REFERENCE_DEVICE } from "../backends.js";
+import { describePromise, promiseFor } from "../promise.js";
+import { type OpStats, StatsBuilder } from "../report.js";
+import {
+  type Case,
+  compareEvaluated,
+  compareWithGolden,
+  decodeStorage,
+  type Evaluated,
+  evaluateCase,
+  GOLDEN_FILES,
+  isT,
+  loadCases,
+  type Mismatch,
+  type Readback,
+  type T,
+} from "./harness.js";
+import { GOLDEN_TABLE } from "./table.js";
+
+const goldenReadback = (t: unknown): Readback | null =>
+  isT(t) ? { dtype: t.dtype, shape: t.shape, data: decodeStorage(t as T) } : null;
+
+/** The golden's own results as an evaluation (for ULP statistics of the reference against PyTorch). */
+function goldenEvaluated(c: Case, ref: Evaluated): Evaluated {
+  if (!isT(c.out) && !Array.isArray(c.out)) return { ...ref, scalar: c.out };
+  const outs = (Array.isArray(c.out) ? c.out : [c.out]).map(goldenReadback);
+  const grads = ref.grads ? (c.grads ?? []).map(goldenReadback) : null;
+  return { outs, grads, inputAbs: 0, gradOutAbs: 0 };
+}
+
+const hasTensorArgs = (c: Case): boolean => JSON.stringify(c.args).includes('"storage"');
+const errorLine = (e: unknown) => `${(e as Error)?.name ?? "Error"}: ${String((e as Error)?.message ?? e).split("\n")[0]}`;
+
+export interface GoldenOptions {
+  files?: string[];
+  /** Only ops whose name matches. */
+  ops?: RegExp;
+}
+
+/** Run the golden cases on a started backend; per op statistics keyed `golden:<op>`. */
+export async function runGoldenOnBackend(
+  b: Extract<BackendStatus, { ok: true }>,
+  opts: GoldenOptions = {},
+): Promise<Record<string, OpStats>> {
+  const vsPyTorch = b.device === REFERENCE_DEVICE;
+  const stats = new Map<string, StatsBuilder>();
+  for (const file of opts.files ?? GOLDEN_FILES)
+    for (const c of loadCases(file).cases) {
+      const entry = GOLDEN_TABLE[c.op];
+      if (!entry || (opts.ops && !opts.ops.test(c.op))) continue;
+      if (vsPyTorch && entry.known?.[c.id]) continue; // a documented PyTorch difference, reported as skipped by the suite
+      if (!vsPyTorch && !hasTensorArgs(c)) continue; // creation ops without a device argument run on "cpu" either way
+      const promise = promiseFor(entry.backends, b.name);
+      const key = `golden:${c.op}`;
+      let s = stats.get(key);
+      if (!s) {
+        const text = vsPyTorch
+          ? entry.ulp || entry.gradUlp || entry.sumTol || entry.atol
+            ? `vs PyTorch: ≤ ${entry.ulp ?? 0} ulp${entry.gradUlp ? ` (grad ≤ ${entry.gradUlp})` : ""}${entry.sumTol ? `, reordered-sum bound ${entry.sumTol}·eps·Σ|x|` : ""}${entry.atol ? `, atol ${entry.atol}` : ""}: ${entry.reason ?? ""}`
+            : "vs PyTorch: bitwise"
+          : describePromise(promise);
+        stats.set(key, (s = new StatsBuilder("golden", text)));
+      }
+      const fail = (m: Mismatch) =>
+        s.failures.push({
+          reproducer: { goldenCase: c.id, file },
+          expected: m.expected ?? null,
+          got: m.got ?? null,
+          detail: `${c.id} ${m.what}: ${m.detail}`,
+        });
+      if (b.unsupportedDtypes.length && JSON.stringify(c).match(new RegExp(`"dtype":"(${b.unsupportedDtypes.join("|")})"`))) {
+        s.unsupported++;
+        continue;
+      }
+      let ref: Evaluated;
+      try {
+        ref = await evaluateCase(c, entry, REFERENCE_DEVICE);
+      } catch (e) {
+        s.add(Number.POSITIVE_INFINITY, false);
+        fail({ what: "reference", detail: `threw ${errorLine(e)}` });
+        continue;
+      }
+      if (vsPyTorch) {
+        const stat = compareEvaluated(goldenEvaluated(c, ref), ref, { ulp: Number.POSITIVE_INFINITY });
+        s.add(stat.maxUlp, stat.bitwise);
+        const bad = compareWithGolden(c, entry, ref);
+        if (bad[0]) fail(bad[0]);
+        continue;
+      }
+      let got: Evaluated;
+      try {
+        got = await evaluateCase(c, entry, b.device);
+      } catch (e) {
+        s.add(Number.POSITIVE_INFINITY, false);
+        fail({ what: "backend", detail: `threw ${errorLine(e)}`, got: errorLine(e) });
+        continue;
+      }
+      const r = compareEvaluated(ref, got, promise);
+      s.add(r.maxUlp, r.bitwise);
+      if (r.mismatches[0]) fail(r.mismatches[0]);
+    }
+  return Object.fromEntries([...stats].map(([k, v]) => [k, v.build()]));
+}
