@@ -11,7 +11,7 @@ export {
   useDeterministicAlgorithms,
 } from "./determinism.js";
 export type { DType, TypedArray } from "./dtype.js";
-export { promoteTypes, setDefaultDtype } from "./dtype.js";
+export { floatToInt64, promoteTypes, roundToDtype, setDefaultDtype } from "./dtype.js";
 export * from "./errors.js";
 export { formatTensor } from "./format.js";
 export * as ir from "./ir.js";

@@ -1,0 +1,64 @@
+// @lockstep/backend-webgpu: `await initWebGPU()` registers device "webgpu" (WGSL kernels on Dawn in
+// Node, navigator.gpu in browsers), and the device utilities PyTorch users know from torch.cuda.
+import { DeviceUnavailableError, registerDevice } from "@lockstep/core";
+import { WebGPUBackend } from "./backend.js";
+import { acquireGpu, type GpuOptions } from "./gpu.js";
+import { Runtime } from "./runtime.js";
+
+export { WebGPUBackend } from "./backend.js";
+export type { GpuOptions } from "./gpu.js";
+
+let state: { backend: WebGPUBackend; description: string } | null = null;
+let starting: Promise<{ device: "webgpu"; description: string }> | null = null;
+
+/**
+ * Start WebGPU and register it as device "webgpu". Resolves to the adapter's description; rejects
+ * with DeviceUnavailableError when there is no adapter. Calling it again returns the same device.
+ */
+export function initWebGPU(opts: GpuOptions = {}): Promise<{ device: "webgpu"; description: string }> {
+  starting ??= (async () => {
+    try {
+      const gpu = await acquireGpu(opts);
+      const backend = new WebGPUBackend(new Runtime(gpu));
+      registerDevice("webgpu", backend);
+      state = { backend, description: gpu.adapterInfo };
+      return { device: "webgpu" as const, description: gpu.adapterInfo };
+    } catch (e) {
+      starting = null;
+      throw e;
+    }
+  })();
+  return starting;
+}
+
+function current(op: string): WebGPUBackend {
+  if (!state) throw new DeviceUnavailableError(op, "WebGPU is not initialised: await initWebGPU() first");
+  return state.backend;
+}
+
+/** Whether WebGPU can start here (tries once; never throws). */
+export async function isAvailable(): Promise<boolean> {
+  try {
+    await initWebGPU();
+    return true;
+  } catch {
+    return false;
+  }
+}
+export const deviceCount = (): number => (state ? 1 : 0);
+export const currentDevice = (): number => 0;
+export const getDeviceName = (): string => {
+  current("getDeviceName");
+  return state?.description ?? "";
+};
+/** Wait for all queued GPU work to finish. */
+export const synchronize = (): Promise<void> => current("synchronize").rt.synchronize();
+/** Release pooled (free) GPU buffers. */
+export const emptyCache = (): void => current("emptyCache").rt.emptyCache();
+/** Bytes held by live tensors' buffers on the device. */
+export const memoryAllocated = (): number => current("memoryAllocated").rt.bytesInUse;
+/** Bytes held by live buffers plus the pool. */
+export const memoryReserved = (): number => {
+  const rt = current("memoryReserved").rt;
+  return rt.bytesInUse + rt.bytesPooled;
+};

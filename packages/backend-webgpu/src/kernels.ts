@@ -1,0 +1,246 @@
+// WGSL sources for the backend contract's primitives, generated per (structure, rank, dtypes).
+// Shapes, strides, offsets and constants are parameter words, not source text, so one pipeline
+// serves every size. Orders are the contract's (core/src/backend.ts): reductions are the pairwise
+// tree over adjacent elements (a stack of aligned blocks), matmul sums k sequentially, scan and
+// scatter are sequential.
+import type { DType, ir, ReduceKernel, View } from "@lockstep/core";
+import { ENTRY, PRELUDE } from "./runtime.js";
+import { computeType, fromStorage, isFloat, newContext, renderExp, storageType, toStorage, type WgslContext } from "./wgsl.js";
+import { libSource } from "./wgsl_lib.js";
+
+type Exp = ir.Exp;
+
+/** The distinct buffers of a kernel: slot 0 is the output's (read_write); inputs on it share the slot. */
+export interface Slots {
+  /** slot of each view, in the order [out, ...inputs] */
+  readonly of: number[];
+  /** buffers per slot, with their dtypes */
+  readonly bufs: { buf: unknown; dtype: DType; writable: boolean }[];
+}
+
+export function slotsFor(views: readonly View[], writable: readonly boolean[]): Slots {
+  const of: number[] = [];
+  const bufs: Slots["bufs"] = [];
+  views.forEach((v, i) => {
+    let s = bufs.findIndex((b) => b.buf === v.buf);
+    if (s >= 0) {
+      const b = bufs[s] as Slots["bufs"][number];
+      if (b.dtype !== v.dtype) throw new Error(`webgpu: one buffer viewed as ${b.dtype} and ${v.dtype} in one kernel`);
+      b.writable ||= writable[i] ?? false;
+    } else {
+      s = bufs.length;
+      bufs.push({ buf: v.buf, dtype: v.dtype, writable: writable[i] ?? false });
+    }
+    of.push(s);
+  });
+  return { of, bufs };
+}
+
+export function declareBuffers(slots: Slots): string {
+  return slots.bufs
+    .map(
+      (b, s) =>
+        `@group(0) @binding(${s + 1}) var<storage, ${b.writable ? "read_write" : "read"}> B${s}: array<${storageType(b.dtype)}>;`,
+    )
+    .join("\n");
+}
+
+/** WGSL reading element `off` (an u32/i32 expression) of slot `s` holding `dtype` (raw storage value). */
+export function rawLoad(s: number, dtype: DType, off: string): string {
+  if (dtype === "int64") return `vec2<u32>(B${s}[2u * u32(${off})], B${s}[2u * u32(${off}) + 1u])`;
+  return `B${s}[${off}]`;
+}
+
+/** WGSL statement storing compute value `v` of `dtype` at element `off` of slot `s`. */
+export function rawStore(s: number, dtype: DType, off: string, v: string, ctx: WgslContext): string {
+  if (dtype === "int64") return `{ let w = ${v}; B${s}[2u * (${off})] = w.x; B${s}[2u * (${off}) + 1u] = w.y; }`;
+  return `B${s}[${off}] = ${toStorage(dtype, v, ctx)};`;
+}
+
+/** Parameter words for views over a shape: [n, shape..., per view: offset, strides...]. */
+export function viewParams(shape: readonly number[], views: readonly { offset: number; strides: readonly number[] }[]): number[] {
+  const n = shape.reduce((a, b) => a * b, 1);
+  const p = [n, ...shape];
+  for (const v of views) p.push(v.offset, ...v.strides);
+  return p;
+}
+
+/** Statements computing coordinates c0.. of flat index `idx` and offsets o0.. of each view (see viewParams). */
+function indexCode(rank: number, nViews: number, idx: string): string {
+  const lines = [`var rem = ${idx};`];
+  for (let d = rank - 1; d >= 0; d--) lines.push(`let c${d} = rem % P[${1 + d}]; rem = rem / P[${1 + d}];`);
+  for (let v = 0; v < nViews; v++) {
+    const base = 1 + rank + v * (1 + rank);
+    const terms = [`P[${base}]`, ...Array.from({ length: rank }, (_, d) => `c${d} * P[${base + 1 + d}]`)];
+    lines.push(`let o${v} = ${terms.join(" + ")};`);
+  }
+  return lines.join("\n  ");
+}
+
+export interface Kernel {
+  source: string;
+  params: number[];
+}
+
+/** out[pos] = e(inputs at pos). Views are already broadcast to `shape`. */
+export function elementwiseKernel(e: Exp, shape: readonly number[], out: View, inputs: readonly View[], slots: Slots): Kernel {
+  const rank = shape.length;
+  const nViews = inputs.length + 1;
+  const constBase = 1 + rank + nViews * (1 + rank);
+  const ctx = newContext({
+    param: (i) => `P[${constBase + i}]`,
+    load: (i, d) => rawLoad(slots.of[i + 1] as number, d, `o${i + 1}`),
+    gload: (i, d, off) => rawLoad(slots.of[i + 1] as number, d, off),
+    coord: (d) => `i32(c${d})`,
+    acc: "acc",
+  });
+  const v = renderExp(e, ctx);
+  const store = rawStore(0, out.dtype, "o0", v, ctx);
+  const source = `${PRELUDE}
+${declareBuffers(slots)}
+${libSource(ctx.lib)}
+${ENTRY} {
+  let idx = invocation(gid, nwg);
+  if (idx >= P[0]) { return; }
+  ${indexCode(rank, nViews, "idx")}
+  ${ctx.lines.join("\n  ")}
+  ${store}
+}`;
+  return { source, params: [...viewParams(shape, [out, ...inputs]), ...ctx.consts] };
+}
+
+function identity(op: string, d: DType): string {
+  const one = op === "prod" || op === "min";
+  if (d === "int64") return `vec2<u32>(${one ? 1 : 0}u, 0u)`;
+  if (d === "bool") return one ? "true" : "false";
+  return `${computeType(d)}(${one ? 1 : 0})`;
+}
+
+function combineFn(op: string, d: DType, ctx: WgslContext): string {
+  const t = computeType(d);
+  let body: string;
+  const f = isFloat(d);
+  const rnd = (v: string) => (d === "float16" ? `round_half(${v})` : d === "bfloat16" ? `round_bf16(${v})` : v);
+  if (d === "float16") ctx.lib.add("round_half");
+  if (d === "bfloat16") ctx.lib.add("round_bf16");
+  switch (op) {
+    case "sum":
+      body =
+        d === "int64" ? "i64_add(a, b)" : d === "bool" ? "a || b" : d === "uint8" ? "(a + b) & 255u" : f ? rnd("a + b") : "a + b";
+      if (d === "int64") ctx.lib.add("i64_add");
+      break;
+    case "prod":
+      body =
+        d === "int64" ? "i64_mul(a, b)" : d === "bool" ? "a && b" : d === "uint8" ? "(a * b) & 255u" : f ? rnd("a * b") : "a * b";
+      if (d === "int64") ctx.lib.add("i64_mul");
+      break;
+    case "max":
+    case "min": {
+      const gt = op === "max";
+      if (f) {
+        ctx.lib.add("is_nan");
+        body = `select(b, a, ${gt ? "a > b" : "a < b"} || is_nan(a))`;
+      } else if (d === "int64") {
+        ctx.lib.add("i64_lt");
+        body = `select(b, a, ${gt ? "i64_lt(b, a)" : "i64_lt(a, b)"})`;
+      } else if (d === "bool") body = gt ? "a || b" : "a && b";
+      else body = `${gt ? "max" : "min"}(a, b)`;
+      break;
+    }
+    default:
+      throw new Error(`webgpu: unknown reduction ${op}`);
+  }
+  return `fn combine(a: ${t}, b: ${t}) -> ${t} { return ${body}; }`;
+}
+
+/**
+ * One invocation per output element walks its reduced elements in row-major order, merging aligned
+ * blocks of equal size on a stack (the pairwise tree), and folds the stack right to left.
+ * Params: viewParams(outShape, [out, input]) then reduced sizes and input strides, then constants.
+ */
+export function reduceKernel(k: ReduceKernel, out: View, input: View, nReduced: number, slots: Slots): Kernel {
+  const outRank = out.shape.length;
+  const redShape = input.shape.slice(outRank);
+  const redStrides = input.strides.slice(outRank);
+  const r = redShape.length;
+  const nViews = 2;
+  const redBase = 1 + outRank + nViews * (1 + outRank);
+  const constBase = redBase + 2 * r;
+  const accT = computeType(k.map.dtype);
+  const mapCtx = newContext({
+    param: (i) => `P[${constBase + i}]`,
+    load: (_i, d) => rawLoad(slots.of[1] as number, d, "p"),
+    gload: (_i, d, off) => rawLoad(slots.of[1] as number, d, off),
+    coord: () => {
+      throw new Error("webgpu: reduction map expressions cannot read output coordinates");
+    },
+    acc: "acc",
+  });
+  const mv = renderExp(k.map, mapCtx);
+  const postCtx = { ...mapCtx, lines: [] as string[], memo: new Map<Exp, string>(), next: 1000 };
+  const pv = renderExp(k.post, postCtx);
+  const arg = k.op === "argmax" || k.op === "argmin";
+  const comb = combineFn(arg ? (k.op === "argmax" ? "max" : "min") : k.op, k.map.dtype, mapCtx);
+  // reduced-element loop: nested dims, leaf offset p
+  let open = "";
+  let close = "";
+  for (let d = 0; d < r; d++) {
+    const from = d === 0 ? "o1" : `q${d - 1}`;
+    open += `for (var r${d} = 0u; r${d} < P[${redBase + d}]; r${d} = r${d} + 1u) { let q${d} = ${from} + r${d} * P[${redBase + r + d}];\n`;
+    close += "}";
+  }
+  const leafOff = r === 0 ? "o1" : `q${r - 1}`;
+  const better = k.op === "argmax" ? ">" : "<";
+  const isF = isFloat(k.map.dtype);
+  const nan = (x: string) => (isF ? `is_nan(${x})` : "false");
+  if (isF) mapCtx.lib.add("is_nan");
+  let cmpBetter: string;
+  if (k.map.dtype === "int64") {
+    mapCtx.lib.add("i64_lt");
+    cmpBetter = k.op === "argmax" ? "i64_lt(bv, v)" : "i64_lt(v, bv)";
+  } else if (k.map.dtype === "bool") cmpBetter = k.op === "argmax" ? "(v && !bv)" : "(!v && bv)";
+  else cmpBetter = `v ${better} bv`;
+  const leaf = arg
+    ? `if (!${nan("bv")} && (cnt == 0u || ${nan("v")} || ${cmpBetter})) { bv = v; bi = cnt; } cnt = cnt + 1u;`
+    : `var lv = 0u; var a = v; loop { if (top == 0u || SL[top - 1u] != lv) { break; } top = top - 1u; a = combine(ST[top], a); lv = lv + 1u; } ST[top] = a; SL[top] = lv; top = top + 1u;`;
+  const finish = arg
+    ? "let acc = vec2<u32>(bi, 0u);"
+    : `var acc: ${accT} = ${identity(k.op, k.map.dtype)}; if (top > 0u) { acc = ST[top - 1u]; var q = i32(top) - 2; loop { if (q < 0) { break; } acc = combine(ST[q], acc); q = q - 1; } }`;
+  const store = rawStore(0, out.dtype, "o0", pv, mapCtx);
+  const source = `${PRELUDE}
+${declareBuffers(slots)}
+${libSource(mapCtx.lib)}
+${comb}
+fn leaf_value(p: u32) -> ${accT} {
+  ${mapCtx.lines.join("\n  ")}
+  return ${mv};
+}
+${ENTRY} {
+  let idx = invocation(gid, nwg);
+  if (idx >= P[0]) { return; }
+  ${indexCode(outRank, nViews, "idx")}
+  var ST: array<${accT}, 48>;
+  var SL: array<u32, 48>;
+  var top = 0u;
+  var cnt = 0u;
+  var bi = 0u;
+  var bv: ${accT} = ${identity("sum", k.map.dtype)};
+  ${open}{ let v = leaf_value(${leafOff}); ${leaf} }
+  ${close}
+  ${finish}
+  ${postCtx.lines.join("\n  ")}
+  ${store}
+}`;
+  const params = [
+    ...viewParams(out.shape, [out, { offset: input.offset, strides: input.strides.slice(0, outRank) }]),
+    ...redShape,
+    ...redStrides,
+    ...mapCtx.consts,
+  ];
+  return { source, params };
+}
+
+/** Storage value → compute value, for kernels that move raw values (sort, scan, matmul, scatter). */
+export function storedValue(d: DType, raw: string, ctx: WgslContext): string {
+  return fromStorage(d, raw, ctx);
+}
