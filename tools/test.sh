@@ -8,6 +8,7 @@ if ! command -v pnpm >/dev/null || [ "$(pnpm --version)" != "10.34.8" ]; then
 fi
 pnpm install --frozen-lockfile
 bash tools/install-fashion-mnist.sh
+bash tools/install-openblas.sh
 pnpm run typecheck
 pnpm run lint
 pnpm run test

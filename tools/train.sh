@@ -9,5 +9,6 @@ if ! command -v pnpm >/dev/null || [ "$(pnpm --version)" != "10.34.8" ]; then
 fi
 pnpm install --frozen-lockfile
 bash tools/install-fashion-mnist.sh
+bash tools/install-openblas.sh
 if [ "$#" -eq 0 ]; then set -- --model mlp --epochs 2; fi
 exec pnpm --silent --filter @lockstep/fashion-mnist start "$@"
