@@ -36,7 +36,7 @@ function current(op: string): WebGPUBackend {
   return state.backend;
 }
 
-/** Whether WebGPU can start here (tries once; never throws). */
+/** Whether WebGPU can start here (starts it if needed; never throws). */
 export async function isAvailable(): Promise<boolean> {
   try {
     await initWebGPU();
@@ -45,20 +45,38 @@ export async function isAvailable(): Promise<boolean> {
     return false;
   }
 }
+/** 1 once WebGPU has started (one adapter per process), else 0. */
 export const deviceCount = (): number => (state ? 1 : 0);
 export const currentDevice = (): number => 0;
-export const getDeviceName = (): string => {
+/** The adapter's vendor / architecture / device / description. */
+export const getDeviceName = (_device = 0): string => {
   current("getDeviceName");
   return state?.description ?? "";
 };
 /** Wait for all queued GPU work to finish. */
 export const synchronize = (): Promise<void> => current("synchronize").rt.synchronize();
-/** Release pooled (free) GPU buffers. */
+/** Release pooled (free) GPU buffers to the driver. */
 export const emptyCache = (): void => current("emptyCache").rt.emptyCache();
-/** Bytes held by live tensors' buffers on the device. */
+/** Bytes held by live tensors' buffers on the device (each rounded up to 16 bytes). */
 export const memoryAllocated = (): number => current("memoryAllocated").rt.bytesInUse;
 /** Bytes held by live buffers plus the pool. */
 export const memoryReserved = (): number => {
   const rt = current("memoryReserved").rt;
   return rt.bytesInUse + rt.bytesPooled;
 };
+
+/**
+ * The utilities above as one object, torch.cuda's shape (core's DeviceModule: every device has the
+ * same members), e.g. `import { webgpu } from "@lockstep/backend-webgpu"; await webgpu.synchronize()`.
+ */
+export const webgpu = {
+  type: "webgpu",
+  isAvailable,
+  deviceCount,
+  currentDevice,
+  getDeviceName,
+  synchronize,
+  emptyCache,
+  memoryAllocated,
+  memoryReserved,
+} as const;
