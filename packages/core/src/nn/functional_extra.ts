@@ -210,16 +210,24 @@ export function linear(input: Tensor, weight: Tensor, bias?: Tensor | null): Ten
   const lead = input.shape.slice(0, -1);
   const x2 = reshape(input, [-1, k as number]);
   // One node (PyTorch's AddmmBackward0 / MmBackward0): forward x·Wᵀ then + b, in that order.
-  const y2 = noGrad(() => {
-    const p = matmul(x2, transpose(weight, 0, 1));
-    return bias ? add(p, bias) : p;
-  });
+  // 16-bit floats: the product is accumulated in float32, the bias added in float32 and the sum
+  // rounded once, as PyTorch's addmm (products of two 16-bit floats are exact in float32).
+  const low = input.dtype === "bfloat16" || input.dtype === "float16";
+  const y2 = noGrad(() =>
+    tidy(() => {
+      const p = low ? matmul(to(x2, "float32"), to(transpose(weight, 0, 1), "float32")) : matmul(x2, transpose(weight, 0, 1));
+      const s = bias ? add(p, low ? to(bias, "float32") : bias) : p;
+      return low ? to(s, input.dtype) : s;
+    }),
+  );
   attachGrad(bias ? "AddmmBackward0" : "MmBackward0", [x2, weight, bias], [y2], [x2, weight], ([g], [sx, sw]) => {
     const gg = g as Tensor;
     return [
       x2.requiresGrad ? matmul(gg, sw as Tensor) : null,
       weight.requiresGrad ? matmul(transpose(gg, 0, 1), sx as Tensor) : null,
-      bias?.requiresGrad ? reshape(torchColumnSums(gg), [...bias.shape]) : null,
+      bias?.requiresGrad
+        ? reshape(low ? to(torchColumnSums(to(gg, "float32")), gg.dtype) : torchColumnSums(gg), [...bias.shape])
+        : null,
     ];
   });
   return reshape(y2, [...lead, outF]);

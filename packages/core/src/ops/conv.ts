@@ -608,6 +608,8 @@ function divisorTensor(values: number[], shape: number[], dtype: DType, device: 
 
 /** torch.nn.functional.avg_pool2d: window sum (sequential, row-major) divided by the window count or divisorOverride. */
 export function avgPool2d(input: Tensor, kernelSize: SpatialSize, opts: AvgPoolOptions = {}): Tensor {
+  // not on autocast's lists: runs in the input dtype, its inner matmul untouched by autocast
+  if (autocastActive()) return autocastOp("avg_pool2d", avgPool2d, input, kernelSize, opts);
   const op = "avg_pool2d";
   const x = pooledInput(op, input, (d) => isFloating(d) || d === "int64", "a floating point or int64");
   const win = poolWindow(op, x, kernelSize, { ...opts, dilation: 1 });
@@ -635,6 +637,7 @@ export function avgPool2d(input: Tensor, kernelSize: SpatialSize, opts: AvgPoolO
 
 /** torch.nn.functional.adaptive_avg_pool2d: outputSize is a number or [h, w], null keeping that input size. */
 export function adaptiveAvgPool2d(input: Tensor, outputSize: number | readonly (number | null)[]): Tensor {
+  if (autocastActive()) return autocastOp("adaptive_avg_pool2d", adaptiveAvgPool2d, input, outputSize);
   const op = "adaptive_avg_pool2d";
   const x = pooledInput(op, input, isFloating, "a floating point");
   const sizes = x.shape.slice(2) as [number, number];

@@ -5,7 +5,7 @@ import { DeviceError, DTypeError, ValueError } from "../errors.js";
 import { backendFor } from "../storage.js";
 import type { Tensor } from "../tensor.js";
 import { copyAs, fromStorageArray } from "./core.js";
-import { makeView } from "./views.js";
+import { makeView, permute } from "./views.js";
 
 export type ToTarget = DType | string | { dtype?: DType; device?: string };
 
@@ -18,12 +18,26 @@ function parseTarget(x: Tensor, target: ToTarget): { dtype: DType; device: strin
   return { dtype: target.dtype ?? x.dtype, device: target.device ?? x.device };
 }
 
+/**
+ * A dtype copy that keeps x's memory layout when x is dense but permuted (a transposed matrix stays
+ * transposed), as PyTorch's `to` (memory_format=preserve) does; other layouts become contiguous.
+ * Layout matters: kernels choose their algorithm by it (see linalg's bfloat16 products).
+ */
+function castPreservingLayout(x: Tensor, dtype: DType): Tensor {
+  if (x.isContiguous() || x.ndim < 2) return copyAs(x, dtype);
+  const order = x.shape.map((_, d) => d).sort((a, b) => (x.strides[b] as number) - (x.strides[a] as number));
+  const permuted = permute(x, order);
+  if (!permuted.isContiguous()) return copyAs(x, dtype);
+  const inverse = order.map((_, d) => order.indexOf(d));
+  return permute(copyAs(permuted, dtype), inverse);
+}
+
 /** tensor.to(dtype | device | { dtype, device }): returns `x` itself when nothing changes. */
 export function to(x: Tensor, target: ToTarget): Tensor {
   x._check("to");
   const { dtype, device } = parseTarget(x, target);
   if (dtype === x.dtype && device === x.device) return x;
-  let y = dtype === x.dtype ? x : copyAs(x, dtype);
+  let y = dtype === x.dtype ? x : castPreservingLayout(x, dtype);
   if (device !== x.device) {
     const src = x._storage.backend;
     if (!src.readSync)

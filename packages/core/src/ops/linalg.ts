@@ -1,16 +1,16 @@
 // Matrix products on the backend's matmul primitive (sequential-k accumulation, backend.ts).
 import { autocastActive, autocastOp } from "../amp/autocast.js";
-import { attachGrad } from "../autograd/graph.js";
+import { attachGrad, noGrad } from "../autograd/graph.js";
 import { kernelFor } from "../determinism.js";
 import { DTypeError, fmtShape, ShapeError, ValueError } from "../errors.js";
 import { broadcastShapes, numel } from "../shape.js";
 import type { Tensor } from "../tensor.js";
 import { empty, sameDevice } from "./core.js";
-import { eye } from "./creation.js";
-import { copy_, mul } from "./elementwise.js";
+import { eye, zeros } from "./creation.js";
+import { add, copy_, mul } from "./elementwise.js";
 import { inv } from "./linalg_inv.js";
 import { sum, sumToShape } from "./reduce.js";
-import { diagonal, expand, reshape, squeeze, transpose, unsqueeze } from "./views.js";
+import { diagonal, expand, narrow, reshape, squeeze, transpose, unsqueeze } from "./views.js";
 
 /** a [..., M, K] @ b [..., K, N] with broadcast batch dims; both at least 2-D. */
 function batchedMatmul(op: string, a: Tensor, b: Tensor): Tensor {
@@ -30,8 +30,12 @@ function batchedMatmul(op: string, a: Tensor, b: Tensor): Tensor {
   const B = numel(batch);
   const a3 = reshape(expand(a, [...batch, M, K]), [B, M, K]);
   const b3 = reshape(expand(b, [...batch, K, N]), [B, K, N]);
-  const out = empty([B, M, N], a.dtype, a.device);
-  if (B * M * N > 0) kernelFor(op, a, "matmul").matmul(out._view(), a3._view(), b3._view());
+  let out: Tensor;
+  if (bf16Stepwise(a.dtype, B * M * K * N, b)) out = noGrad(() => stepwiseProduct(a3, b3));
+  else {
+    out = empty([B, M, N], a.dtype, a.device);
+    if (B * M * N > 0) kernelFor(op, a, "matmul").matmul(out._view(), a3._view(), b3._view());
+  }
   const y = reshape(out, [...batch, M, N]);
   attachGrad("MmBackward0", [a, b], [y], [a, b], ([g], [sa, sb]) => [
     a.requiresGrad ? sumToShape(batchedMatmul(op, g as Tensor, mT(sb as Tensor)), a.shape) : null,
@@ -41,6 +45,34 @@ function batchedMatmul(op: string, a: Tensor, b: Tensor): Tensor {
 }
 
 const mT = (x: Tensor): Tensor => transpose(x, -2, -1);
+
+/**
+ * PyTorch 1.13's CPU bfloat16 products below oneDNN's size threshold (B·M·K·N ≤ 4096, measured on
+ * this build for mm, bmm, matmul, mv and dot) run a plain loop that rounds every product and every
+ * partial sum to bfloat16 — except when the right operand is a transposed contiguous matrix
+ * (x @ Wᵀ), which its own gemm accumulates in float32 like the larger sizes.
+ */
+function bf16Stepwise(dtype: string, work: number, b: Tensor): boolean {
+  if (dtype !== "bfloat16" || work === 0 || work > 4096) return false;
+  const K = b.shape[b.ndim - 2] as number;
+  const N = b.shape[b.ndim - 1] as number;
+  const transposedContiguous = b.strides[b.ndim - 2] === 1 && b.strides[b.ndim - 1] === K && K > 1 && N > 1;
+  return !transposedContiguous;
+}
+
+/** out[b,i,j] = (((0 + a·b)₁ + a·b)₂ ...) with each product and sum rounded to bfloat16, k in order. */
+function stepwiseProduct(a3: Tensor, b3: Tensor): Tensor {
+  const K = a3.shape[2] as number;
+  const [B, M] = a3.shape as [number, number];
+  const N = b3.shape[2] as number;
+  let acc = zeros([B, M, N], { dtype: a3.dtype, device: a3.device });
+  for (let k = 0; k < K; k++) {
+    const next = add(acc, mul(narrow(a3, 2, k, 1), narrow(b3, 1, k, 1)));
+    acc.dispose();
+    acc = next;
+  }
+  return acc;
+}
 
 export function matmul(a: Tensor, b: Tensor): Tensor {
   if (autocastActive()) return autocastOp("matmul", matmul, a, b);
@@ -81,7 +113,9 @@ export function dot(a: Tensor, b: Tensor): Tensor {
     );
   return matmul(a, b);
 }
-export const inner = (a: Tensor, b: Tensor): Tensor => (a.ndim === 1 && b.ndim === 1 ? dot(a, b) : matmul(a, mT(b)));
+/** inner of two vectors is PyTorch's tensordot → mm, a [1, K] @ [K, 1] product (autocast casts it as mm). */
+export const inner = (a: Tensor, b: Tensor): Tensor =>
+  a.ndim === 1 && b.ndim === 1 ? reshape(mm(reshape(a, [1, -1]), reshape(b, [-1, 1])), []) : matmul(a, mT(b));
 
 export function outer(a: Tensor, b: Tensor): Tensor {
   if (a.ndim !== 1 || b.ndim !== 1) throw new ShapeError("outer", `expected 1-D tensors, got ${a.ndim}-D and ${b.ndim}-D`);
