@@ -70,13 +70,18 @@ registerBackend({
 });
 registerBackend({
   name: "cpu-fast",
-  init: async () =>
-    callInit(await importOptional("@lockstep/backend-cpu"), "@lockstep/backend-cpu", [
-      "initCpu",
-      "initCPU",
-      "initBackendCpu",
-      "init",
-    ]),
+  // initCpu() makes device "cpu" the fast backend and returns { backend, blas, threads, ... } (no device
+  // name); the comparison baseline stays on "reference".
+  init: async () => {
+    const mod = await importOptional("@lockstep/backend-cpu");
+    if (typeof mod.initCpu !== "function") throw new Error("@lockstep/backend-cpu does not export initCpu");
+    const info = (await mod.initCpu()) as Record<string, unknown> | undefined;
+    const device = typeof info?.device === "string" ? info.device : "cpu";
+    const blas = info?.blas as { path?: string } | undefined;
+    const threads = info?.threads !== undefined ? `${info.threads} threads` : null;
+    const parts = [info?.backend ?? "@lockstep/backend-cpu", blas?.path, threads, info?.fallbackReason];
+    return { device, description: parts.filter(Boolean).join(", ") };
+  },
 });
 
 /** How long a backend may take to start before it is reported as skipped. */

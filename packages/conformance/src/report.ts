@@ -25,6 +25,8 @@ export interface OpStats {
   promise: string;
   /** Cases with a dtype the backend declares unsupported; each was checked to raise DTypeError. */
   unsupported?: number;
+  /** A known open bug (the reason), when the op is expected to fail on this backend. */
+  knownIssue?: string;
   failures: FailureRecord[];
 }
 
@@ -49,10 +51,11 @@ export class StatsBuilder {
   bitwiseCases = 0;
   maxUlp = 0;
   unsupported = 0;
+  knownIssue?: string;
   failures: FailureRecord[] = [];
   constructor(
     readonly kind: OpStats["kind"],
-    readonly promise: OpPromise | string,
+    public promise: OpPromise | string,
   ) {}
   add(maxUlp: number, bitwise: boolean): void {
     this.cases++;
@@ -67,6 +70,7 @@ export class StatsBuilder {
       bitwiseFraction: this.cases ? this.bitwiseCases / this.cases : 0,
       promise: typeof this.promise === "string" ? this.promise : describePromise(this.promise),
       ...(this.unsupported ? { unsupported: this.unsupported } : {}),
+      ...(this.knownIssue ? { knownIssue: this.knownIssue } : {}),
       failures: this.failures,
     };
   }
@@ -90,7 +94,7 @@ export function formatTable(r: Report): string {
   const w = Math.max(10, ...rows.map(([k]) => k.length));
   const lines = [head, `${"op".padEnd(w)}  ${"cases".padStart(6)}  ${"maxUlp".padStart(8)}  ${"bitwise".padStart(7)}  status`];
   for (const [k, s] of rows) {
-    const status = s.failures.length ? `FAIL (${s.failures.length})` : s.cases === 0 ? "no cases" : "ok";
+    const status = s.failures.length ? `FAIL${s.knownIssue ? " (known issue)" : ""}` : s.cases === 0 ? "no cases" : "ok";
     const bw = `${Math.round(s.bitwiseFraction * 100)}%`;
     lines.push(`${k.padEnd(w)}  ${String(s.cases).padStart(6)}  ${String(s.maxUlp).padStart(8)}  ${bw.padStart(7)}  ${status}`);
   }

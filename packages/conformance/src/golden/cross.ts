@@ -77,7 +77,9 @@ export async function runGoldenOnBackend(
       }
       let ref: Evaluated;
       try {
-        ref = await evaluateCase(c, entry, REFERENCE_DEVICE);
+        // against PyTorch on "cpu", as users run it and as the golden suite does; against another
+        // backend on "reference", which no backend takes over
+        ref = await evaluateCase(c, entry, vsPyTorch ? "cpu" : REFERENCE_DEVICE);
       } catch (e) {
         s.add(Number.POSITIVE_INFINITY, false);
         fail({ what: "reference", detail: `threw ${errorLine(e)}` });

@@ -1,0 +1,66 @@
+// The whole suite on one backend: op specs, op programs, Philox draws, determinism and dtype checks,
+// and the PyTorch golden cases; the result is the JSON report (README "Report schema").
+import { type BackendStatus, startBackend } from "./backends.js";
+import { PHILOX_SPECS, runDeterminismChecks, runDtypeChecks } from "./checks.js";
+import { runGoldenOnBackend } from "./golden/cross.js";
+import { PROGRAM_SPEC } from "./program.js";
+import { type OpStats, type Report, summarize } from "./report.js";
+import { type OpSpec, runSpec, type StartedStatus } from "./runner.js";
+import { SPECS } from "./specs.js";
+
+/** Every spec the suite runs, in report order. */
+export const ALL_SPECS: OpSpec[] = [...SPECS, PROGRAM_SPEC, ...PHILOX_SPECS];
+
+export interface SuiteOptions {
+  /** Cases per spec (the op-program fuzzer runs 4× as many). */
+  numRuns?: number;
+  seed?: number;
+  /** Only ops (report keys) matching this pattern. */
+  ops?: string;
+  /** Include the PyTorch golden cases (default true). */
+  golden?: boolean;
+  /** Called after each op with its stats (progress output). */
+  onOp?: (op: string, s: OpStats) => void;
+}
+
+export const DEFAULT_RUNS = 25;
+export const DEFAULT_SEED = 20_260_101;
+
+export async function runConformance(backend: string, opts: SuiteOptions = {}): Promise<Report> {
+  const startedAt = new Date();
+  const status: BackendStatus = await startBackend(backend);
+  const numRuns = opts.numRuns ?? DEFAULT_RUNS;
+  const seed = opts.seed ?? DEFAULT_SEED;
+  const options = { numRuns, seed, golden: opts.golden ?? true, ...(opts.ops ? { ops: opts.ops } : {}) };
+  const base = { backend, startedAt: startedAt.toISOString(), options };
+  const finish = (ops: Record<string, OpStats>, extra: Partial<Report> = {}): Report => {
+    const end = new Date();
+    return {
+      ...base,
+      ...extra,
+      finishedAt: end.toISOString(),
+      durationMs: end.getTime() - startedAt.getTime(),
+      ops,
+      summary: summarize(ops),
+    };
+  };
+  if (!status.ok) return finish({}, { skipped: status.reason });
+  const ops: Record<string, OpStats> = {};
+  const filter = opts.ops ? new RegExp(opts.ops) : null;
+  const want = (k: string) => !filter || filter.test(k);
+  const put = (k: string, s: OpStats) => {
+    ops[k] = s;
+    opts.onOp?.(k, s);
+  };
+  for (const spec of ALL_SPECS)
+    if (want(spec.name))
+      put(spec.name, await runSpec(spec, status, { numRuns: spec.kind === "program" ? numRuns * 4 : numRuns, seed }));
+  for (const [k, s] of Object.entries(await runDeterminismChecks(status))) if (want(k)) put(k, s);
+  for (const [k, s] of Object.entries(await runDtypeChecks(status, seed))) if (want(k)) put(k, s);
+  if (options.golden)
+    for (const [k, s] of Object.entries(await runGoldenOnBackend(status, filter ? { ops: new RegExp(opts.ops as string) } : {})))
+      put(k, s);
+  return finish(ops, { device: status.device, description: status.description });
+}
+
+export type { StartedStatus };
