@@ -12,6 +12,8 @@ export interface Options {
   scheduler: "none" | "step" | "cosine" | "onecycle";
   seed: number;
   device: string;
+  /** torch.setNumThreads (the BLAS pool of the "cpu" backend); undefined: all cores. */
+  threads?: number;
   dataRoot?: string;
   limit?: number;
   numWorkers: number;
@@ -31,7 +33,9 @@ export const USAGE = `Train an MLP or a CNN on Fashion-MNIST with lockstep.
   --weight-decay X         (default: 0)
   --scheduler none|step|cosine|onecycle   (default: none)
   --seed N                 (default: 0)
-  --device NAME            (default: cpu)
+  --device NAME            cpu: matmul on OpenBLAS when installed, else the reference's (default);
+                           reference: the exact, bitwise-portable backend (slow)
+  --threads N              threads for the cpu backend's BLAS (default: all cores)
   --data-root DIR          where the IDX .gz files are (default: Debian's dataset-fashion-mnist location)
   --limit N                train on the first N samples only (quick runs)
   --num-workers N          DataLoader worker threads (default: 0)
@@ -57,6 +61,7 @@ export function parseOptions(argv: string[]): Options | "help" {
       scheduler: { type: "string", default: "none" },
       seed: { type: "string", default: "0" },
       device: { type: "string", default: "cpu" },
+      threads: { type: "string" },
       "data-root": { type: "string" },
       limit: { type: "string" },
       "num-workers": { type: "string", default: "0" },
@@ -92,6 +97,7 @@ export function parseOptions(argv: string[]): Options | "help" {
     scheduler: oneOf("scheduler", values.scheduler as string, ["none", "step", "cosine", "onecycle"] as const),
     seed: num("seed", values.seed as string, true),
     device: values.device as string,
+    threads: values.threads !== undefined ? Math.max(1, num("threads", values.threads, true)) : undefined,
     dataRoot: values["data-root"],
     limit: values.limit !== undefined ? num("limit", values.limit, true) : undefined,
     numWorkers: num("num-workers", values["num-workers"] as string, true),

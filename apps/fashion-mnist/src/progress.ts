@@ -31,6 +31,11 @@ export class Progress {
     if (this.mode === "jsonl") process.stdout.write(`${JSON.stringify({ event: kind, ...data })}\n`);
   }
 
+  /** A line about the run's set-up (stderr; in jsonl mode it goes into the start event instead). */
+  banner(line: string): void {
+    if (this.mode === "bar") process.stderr.write(`${line}\n`);
+  }
+
   step(s: StepInfo): void {
     if (this.mode === "jsonl") {
       this.event("step", { ...s });

@@ -6,6 +6,7 @@
 
 import type { Tensor } from "@lockstep/core";
 import * as torch from "@lockstep/core";
+import { setupDevice } from "./device.js";
 import { BENCHMARK, cnn, mlp } from "./models.js";
 import type { Options } from "./options.js";
 import { Progress } from "./progress.js";
@@ -105,6 +106,9 @@ async function evaluate(model: torch.nn.Module, loader: torch.utils.data.DataLoa
 
 export async function train(opts: Options, control: TrainControl = {}): Promise<TrainResult> {
   const progress = new Progress(opts.mode);
+  // before any tensor exists: a tensor keeps the backend its device had when it was made
+  const backend = setupDevice(opts.device, opts.threads);
+  progress.banner(`device ${backend}`);
   torch.manualSeed(opts.seed);
   const model = (opts.model === "mlp" ? mlp() : cnn()).to(opts.device);
   const trainSet = dataset(true, opts);
@@ -155,7 +159,7 @@ export async function train(opts: Options, control: TrainControl = {}): Promise<
   let stopped = false;
   const shouldStop = () =>
     (control.stopAfterSteps !== undefined && steps >= control.stopAfterSteps) || control.signal?.aborted === true;
-  progress.event("start", { ...opts, parameters: model.parameters().reduce((a, p) => a + p.numel(), 0), stepsPerEpoch });
+  progress.event("start", { ...opts, backend, parameters: model.parameters().reduce((a, p) => a + p.numel(), 0), stepsPerEpoch });
   const started = performance.now();
   let seen = 0;
   let last = { loss: Number.NaN, accuracy: Number.NaN };
@@ -234,8 +238,9 @@ export async function train(opts: Options, control: TrainControl = {}): Promise<
       ]
     : [
         `test accuracy ${result.testAccuracy.toFixed(4)} after ${opts.epochs} epoch(s) of ${opts.model} on ${opts.device} (${seconds.toFixed(1)} s, ${result.samplesPerSecond.toFixed(0)} samples/s)`,
+        `backend: ${backend}`,
         `Fashion-MNIST benchmark, ${bench.name}: ${bench.accuracy}`,
       ];
-  progress.summary(lines, { ...result, benchmark: bench });
+  progress.summary(lines, { ...result, backend, benchmark: bench });
   return result;
 }

@@ -1,0 +1,126 @@
+"""PyTorch anchor for `pnpm bench` in packages/backend-cpu (bench/cpu.ts).
+
+Run with Debian's python3 (/usr/bin/python3, python3-torch). Reads the spec as JSON from argv[1]:
+{"threads": T, "matmul": [{"n", "warmup", "reps"}], "train": [{"name", "warmup", "steps", "reps"}]},
+and prints one JSON object. Timing matches the TypeScript side: warm-up, then the median of timed
+repetitions; training figures are steps per second over `steps` consecutive steps.
+"""
+
+import json
+import os
+import statistics
+import sys
+import time
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+def median_seconds(fn, warmup, reps):
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(reps):
+        t0 = time.perf_counter_ns()
+        fn()
+        times.append((time.perf_counter_ns() - t0) / 1e9)
+    return statistics.median(times), times
+
+
+def loaded_blas():
+    """Shared libraries providing BLAS in this process (Debian picks them via alternatives)."""
+    libs = set()
+    try:
+        with open("/proc/self/maps") as f:
+            for line in f:
+                parts = line.split()
+                name = os.path.basename(parts[-1]) if len(parts) >= 6 else ""
+                if any(k in name for k in ("blas", "mkl", "blis", "lapack", "dnnl", "gomp")):
+                    libs.add(os.path.realpath(parts[-1]))
+    except OSError:
+        pass
+    return sorted(libs)
+
+
+def mlp():
+    return nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 256), nn.ReLU(), nn.Linear(256, 10))
+
+
+def cnn():
+    # apps/fashion-mnist's "2 Conv + pooling" model
+    return nn.Sequential(
+        nn.Conv2d(1, 32, 3, padding=1),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Conv2d(32, 64, 3, padding=1),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Flatten(),
+        nn.Linear(64 * 7 * 7, 128),
+        nn.ReLU(),
+        nn.Linear(128, 10),
+    )
+
+
+def train_case(name):
+    if name == "mlp":
+        model = mlp()
+        x = torch.randn(64, 784)
+        opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    else:
+        model = cnn()
+        x = torch.randn(64, 1, 28, 28)
+        opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    y = torch.randint(0, 10, (64,))
+
+    def step():
+        opt.zero_grad()
+        loss = F.cross_entropy(model(x), y)
+        loss.backward()
+        opt.step()
+        return loss.item()
+
+    return step
+
+
+def main():
+    spec = json.loads(sys.argv[1])
+    threads = int(spec["threads"])
+    torch.set_num_threads(threads)
+    torch.manual_seed(0)
+    matmul = {}
+    for w in spec["matmul"]:
+        n = w["n"]
+        a = torch.rand(n, n) * 2 - 1
+        b = torch.rand(n, n) * 2 - 1
+        out = torch.empty(n, n)
+        t, times = median_seconds(lambda: torch.matmul(a, b, out=out), w["warmup"], w["reps"])
+        matmul[str(n)] = {"gflops": 2 * n**3 / t / 1e9, "median_s": t, "times_s": times}
+    train = {}
+    for w in spec["train"]:
+        step = train_case(w["name"])
+        steps = w["steps"]
+
+        def run(step=step, steps=steps):
+            for _ in range(steps):
+                step()
+
+        t, times = median_seconds(run, w["warmup"], w["reps"])
+        train[w["name"]] = {"steps_per_s": steps / t, "median_s": t, "times_s": times}
+    print(
+        json.dumps(
+            {
+                "version": torch.__version__,
+                "executable": sys.executable,
+                "threads": torch.get_num_threads(),
+                "blas": loaded_blas(),
+                "matmul": matmul,
+                "train": train,
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
