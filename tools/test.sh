@@ -8,6 +8,9 @@ if ! command -v pnpm >/dev/null || [ "$(pnpm --version)" != "10.34.8" ]; then
 fi
 pnpm install --frozen-lockfile
 bash tools/install-fashion-mnist.sh
+# A software WebGPU adapter (lavapipe) so the WebGPU backend's tests run without a GPU.
+VK_ICD_FILENAMES="$(bash tools/install-webgpu-adapter.sh | tail -n 1)"
+export VK_ICD_FILENAMES
 bash tools/install-openblas.sh
 pnpm run typecheck
 pnpm run lint
