@@ -5,10 +5,15 @@
 // not the reference's sequential-k sums: they differ by rounding, bounded by the usual GEMM bound
 // |Δ| ≤ γ_K·Σ_k|a_ik·b_kj| with γ_K ≈ K·eps (tests check a relative bound of 2·K·eps on it). Small
 // integers (|products| and partial sums below 2^24 / 2^53) are exact in any order, so there both
-// agree bit for bit. OpenBLAS splits a GEMM across threads by blocks of rows/columns of C, never
-// along K, so each element is summed by one thread in a fixed order: results are the same from run
-// to run, and measured the same for 1 and 2 threads (test/matmul.test.ts checks it); they may differ
-// between CPU models, since OpenBLAS (DYNAMIC_ARCH) picks its kernels for the CPU it runs on.
+// agree bit for bit.
+//
+// Determinism: GEMM has no atomics; at a fixed thread count the same inputs give the same bits run
+// after run (tested). Across thread counts they need not: measured with OpenBLAS 0.3.21 (Cooperlake
+// kernels), 1 vs 2 threads differ for K ∈ {784, 1000, 1100} and agree for K ∈ {64 … 640, 1024, 1536,
+// 2048, 3136} (M×N from 64×256 to 1000×1000; 64×K×10 always agreed) — apparently the single- and
+// multi-threaded drivers cut K into different blocks when it lies between one and two K-blocks.
+// Results may also differ between CPU models: OpenBLAS (DYNAMIC_ARCH) picks kernels per CPU. For
+// bits that are the same everywhere, use the "reference" device.
 import {
   DeviceUnavailableError,
   type DType,
@@ -105,7 +110,7 @@ export class FastCpuBackend extends ReferenceBackend {
     this.#fallbackReason = reason;
     this.name = lib ? `cpu (${lib.vendor})` : "cpu (reference matmul)";
     if (!lib) {
-      const msg = `lockstep cpu backend: ${reason}. float matmul runs on the exact reference (correct, ~100× slower).`;
+      const msg = `lockstep cpu backend: ${reason}. float matmul runs on the exact reference (correct, but one to two orders of magnitude slower).`;
       if (opts.warn) opts.warn(msg);
       else if (!warnedNoBlas) {
         warnedNoBlas = true;
@@ -223,8 +228,8 @@ export class FastCpuBackend extends ReferenceBackend {
   }
 
   override isDeterministic(primitive: "reduce" | "scan" | "matmul" | "sort" | "scatter"): boolean {
-    // BLAS GEMM has no atomics and (OpenBLAS) never splits K across threads: same inputs and thread
-    // count, same bits. Everything else is the reference's.
+    // GEMM has no atomics: at a fixed thread count the same inputs give the same bits (the
+    // determinism of torch.useDeterministicAlgorithms; across thread counts, see the header).
     return primitive === "matmul" ? true : super.isDeterministic(primitive);
   }
 }
