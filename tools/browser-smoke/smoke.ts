@@ -107,7 +107,13 @@ try {
   server.close();
 }
 
-const detail = { chromium: version, steps: STEPS, console: console_.slice(-20) };
+// the first messages name the root error (later ones repeat "invalid due to a previous error")
+const detail = {
+  chromium: version,
+  steps: STEPS,
+  console:
+    console_.length > 12 ? [...console_.slice(0, 8), `... ${console_.length - 12} more ...`, ...console_.slice(-4)] : console_,
+};
 if (!result.ok) {
   // no adapter is an environment limit (skip); anything else is a failure
   if (result.errorName === "DeviceUnavailableError") finish("skipped", { reason: result.error, ...detail });
