@@ -2,6 +2,7 @@
 import { type Backend, type DType, DTypeError, ir, type ReduceKernel, type TypedArray, type View } from "@lockstep/core";
 import { elementwiseKernel, type Kernel, reduceKernel, type Slots, slotsFor } from "./kernels.js";
 import { matmulKernel, scanKernel, scatterKernel, sortKernel } from "./kernels_more.js";
+import { tiledMatmulKernel, tiledMatmulSupports } from "./matmul.js";
 import type { Runtime } from "./runtime.js";
 import { computeType, wordsPer } from "./wgsl.js";
 
@@ -94,14 +95,12 @@ export class WebGPUBackend implements Backend {
     return fromWords(dtype, await this.rt.read((buf as GpuStorage).buffer, offset * w, numel * w));
   }
 
-  private run(k: Kernel, slots: Slots, threads: number): void {
+  /** Dispatch a kernel over `threads` invocations, or over its own grid of workgroups (`k.groups`). */
+  private run(k: Kernel & { groups?: [number, number, number] }, slots: Slots, threads: number): void {
     const buffers = slots.bufs.map((b) => ({ buffer: (b.buf as GpuStorage).buffer, writable: b.writable }));
-    this.rt.dispatch(
-      k.source,
-      buffers,
-      Uint32Array.from(k.params, (x) => x >>> 0),
-      threads,
-    );
+    const params = Uint32Array.from(k.params, (x) => x >>> 0);
+    if (k.groups) this.rt.dispatchGroups(k.source, buffers, params, k.groups);
+    else this.rt.dispatch(k.source, buffers, params, threads);
   }
 
   elementwise(e: ir.Exp, out: View, inputs: readonly View[]): void {
@@ -135,7 +134,10 @@ export class WebGPUBackend implements Backend {
     const n = out.shape.reduce((x, y) => x * y, 1);
     if (n === 0) return;
     const slots = slotsFor([out, a, b], [true, false, false]);
-    this.run(matmulKernel(out, a, b, slots), slots, n);
+    const [B, M] = a.shape as [number, number];
+    if (tiledMatmulSupports(out.dtype, B, M, b.shape[2] as number))
+      this.run(tiledMatmulKernel(out, a, b, slots, { shared: !this.rt.cpuAdapter }), slots, n);
+    else this.run(matmulKernel(out, a, b, slots), slots, n);
   }
 
   sort(values: View, indices: View, input: View, descending: boolean): void {

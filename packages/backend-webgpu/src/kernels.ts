@@ -3,7 +3,7 @@
 // serves every size. Orders are the contract's (core/src/backend.ts): reductions are the pairwise
 // tree over adjacent elements (a stack of aligned blocks), matmul sums k sequentially, scan and
 // scatter are sequential.
-import type { DType, ir, ReduceKernel, View } from "@lockstep/core";
+import { type DType, ir, type ReduceKernel, type View } from "@lockstep/core";
 import { ENTRY, PRELUDE } from "./runtime.js";
 import { computeType, fromStorage, isFloat, newContext, renderExp, storageType, toStorage, type WgslContext } from "./wgsl.js";
 import { libSource } from "./wgsl_lib.js";
@@ -68,7 +68,9 @@ export function viewParams(shape: readonly number[], views: readonly { offset: n
 /** Statements computing coordinates c0.. of flat index `idx` and offsets o0.. of each view (see viewParams). */
 function indexCode(rank: number, nViews: number, idx: string): string {
   const lines = [`var rem = ${idx};`];
-  for (let d = rank - 1; d >= 0; d--) lines.push(`let c${d} = rem % P[${1 + d}]; rem = rem / P[${1 + d}];`);
+  // idx < n, so what is left for dim 0 needs no modulo (integer division is slow on GPUs)
+  for (let d = rank - 1; d >= 1; d--) lines.push(`let c${d} = rem % P[${1 + d}]; rem = rem / P[${1 + d}];`);
+  if (rank > 0) lines.push("let c0 = rem;");
   for (let v = 0; v < nViews; v++) {
     const base = 1 + rank + v * (1 + rank);
     const terms = [`P[${base}]`, ...Array.from({ length: rank }, (_, d) => `c${d} * P[${base + 1 + d}]`)];
@@ -82,9 +84,36 @@ export interface Kernel {
   params: number[];
 }
 
+/** The structure of a kernel's buffers (which view reads which slot, of which dtype): part of cache keys. */
+export function slotsKey(slots: Slots): string {
+  return `${slots.of.join(",")}|${slots.bufs.map((b) => `${b.dtype}${b.writable ? "w" : "r"}`).join(",")}`;
+}
+
+/** Generated sources and their constant words, by structural key: rendering WGSL per call costs more than the dispatch. */
+const elementwiseCache = new Map<string, { source: string; consts: number[] }>();
+const CACHE_LIMIT = 2048;
+
 /** out[pos] = e(inputs at pos). Views are already broadcast to `shape`. */
 export function elementwiseKernel(e: Exp, shape: readonly number[], out: View, inputs: readonly View[], slots: Slots): Kernel {
   const rank = shape.length;
+  // the key holds every constant's value (expKey), so the cached words are this call's
+  const key = `${rank}|${out.dtype}|${slotsKey(slots)}|${ir.expKey(e)}`;
+  let hit = elementwiseCache.get(key);
+  if (!hit) {
+    hit = renderElementwise(e, rank, out, inputs, slots);
+    if (elementwiseCache.size >= CACHE_LIMIT) elementwiseCache.clear();
+    elementwiseCache.set(key, hit);
+  }
+  return { source: hit.source, params: [...viewParams(shape, [out, ...inputs]), ...hit.consts] };
+}
+
+function renderElementwise(
+  e: Exp,
+  rank: number,
+  out: View,
+  inputs: readonly View[],
+  slots: Slots,
+): { source: string; consts: number[] } {
   const nViews = inputs.length + 1;
   const constBase = 1 + rank + nViews * (1 + rank);
   const ctx = newContext({
@@ -106,7 +135,7 @@ ${ENTRY} {
   ${ctx.lines.join("\n  ")}
   ${store}
 }`;
-  return { source, params: [...viewParams(shape, [out, ...inputs]), ...ctx.consts] };
+  return { source, consts: ctx.consts };
 }
 
 function identity(op: string, d: DType): string {

@@ -11,7 +11,7 @@ const MAP_READ = 0x1;
 const MAP_MODE_READ = 0x1;
 
 export const WORKGROUP = 256;
-const MAX_GROUPS_X = 32768;
+export const MAX_GROUPS_X = 32768;
 /** Submit after this many recorded dispatches even without a readback, to bound queued work. */
 const SUBMIT_EVERY = 256;
 
@@ -20,21 +20,54 @@ export interface Binding {
   readonly writable: boolean;
 }
 
+/** Bytes of the parameter arena: the parameter words of every dispatch recorded in one batch. */
+const ARENA_BYTES = 1 << 16;
+/** A dispatch's parameter window: its words, then padding, then 1.0f in the last word. */
+const PARAM_WINDOW = 256;
+const ONE = 0x3f800000;
+/** Cached bind groups before the cache starts over (each holds its buffers alive). */
+const MAX_BIND_GROUPS = 4096;
+/** Host writes up to this many bytes are recorded as copies instead of submitting first. */
+const SMALL_WRITE = 1 << 16;
+
 export class Runtime {
   readonly device: GPUDevice;
   private encoder: GPUCommandEncoder | null = null;
+  /** The compute pass dispatches are recorded into; ended before any copy or clear. */
+  private pass: GPUComputePassEncoder | null = null;
   private recorded = 0;
   private readonly transient: GPUBuffer[] = [];
-  private readonly pipelines = new Map<string, GPUComputePipeline>();
+  private readonly pipelines = new Map<string, Map<string, GPUComputePipeline>>();
+  private readonly bindGroups = new Map<string, GPUBindGroup>();
+  private readonly ids = new WeakMap<GPUBuffer, number>();
+  private nextId = 0;
   private readonly layouts = new Map<string, GPUBindGroupLayout>();
   private readonly pool = new Map<number, GPUBuffer[]>();
+  /**
+   * Parameter words of the batch being recorded, uploaded with one writeBuffer just before the
+   * batch is submitted. Queue operations run in order, so that write lands after every earlier
+   * batch has finished with the arena and before this batch reads it: one arena serves all batches.
+   */
+  private readonly arena: GPUBuffer;
+  private readonly arenaWords = new Uint32Array(ARENA_BYTES / 4);
+  private arenaUsed = 0;
+  private readonly align: number;
   /** Bytes held by live buffers and by the pool. */
   bytesInUse = 0;
   bytesPooled = 0;
   dispatches = 0;
+  /**
+   * A CPU implementation of WebGPU (lavapipe, SwiftShader): caches stand in for workgroup memory
+   * and barriers are costly, so kernels that have a variant without them choose it here.
+   */
+  readonly cpuAdapter: boolean;
 
   constructor(readonly gpu: GpuHandle) {
     this.device = gpu.device;
+    const forced = typeof process !== "undefined" ? process.env?.LOCKSTEP_WEBGPU_CPU_ADAPTER : undefined;
+    this.cpuAdapter = forced ? forced === "1" : /llvmpipe|lavapipe|swiftshader|software/i.test(gpu.adapterInfo);
+    this.align = Math.max(16, this.device.limits.minStorageBufferOffsetAlignment);
+    this.arena = this.device.createBuffer({ size: ARENA_BYTES, usage: STORAGE | COPY_DST });
   }
 
   /** A storage buffer of at least `bytes` (rounded to 16; pooled by size), zero-filled. */
@@ -51,6 +84,22 @@ export class Runtime {
     return this.device.createBuffer({ size, usage: STORAGE | COPY_SRC | COPY_DST });
   }
 
+  /**
+   * A pooled buffer for a kernel's intermediate results, not zero-filled: the kernels that use one
+   * write every word they read. Give it back with `release` once its last use is recorded (later
+   * work that reuses it runs after that use: one queue, in order).
+   */
+  scratch(bytes: number): GPUBuffer {
+    const size = Math.max(16, Math.ceil(bytes / 256) * 256); // coarse sizes: more reuse
+    const reused = this.pool.get(size)?.pop();
+    this.bytesInUse += size;
+    if (reused) {
+      this.bytesPooled -= size;
+      return reused;
+    }
+    return this.device.createBuffer({ size, usage: STORAGE | COPY_SRC | COPY_DST });
+  }
+
   release(buf: GPUBuffer): void {
     const list = this.pool.get(buf.size) ?? [];
     list.push(buf);
@@ -62,15 +111,27 @@ export class Runtime {
   /** Destroy pooled buffers (torch.cuda.empty_cache's analogue). */
   emptyCache(): void {
     this.flush();
+    this.bindGroups.clear(); // they reference the buffers about to go
     for (const list of this.pool.values()) for (const b of list) b.destroy();
     this.pool.clear();
     this.bytesPooled = 0;
   }
 
   write(buf: GPUBuffer, byteOffset: number, data: ArrayBufferView): void {
-    this.flush(); // queue writes run before any unsubmitted commands: submit those first
     const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
     const padded = bytes.byteLength % 4 === 0 ? bytes : copyPadded(bytes);
+    if (padded.byteLength === 0) return;
+    if (padded.byteLength <= SMALL_WRITE) {
+      // small writes (scalars, optimizer constants) are recorded as a copy from a staging buffer,
+      // in order with the commands around them: no submit per write
+      const staging = this.device.createBuffer({ size: padded.byteLength, usage: COPY_SRC, mappedAtCreation: true });
+      new Uint8Array(staging.getMappedRange()).set(padded);
+      staging.unmap();
+      this.enc().copyBufferToBuffer(staging, 0, buf, byteOffset, padded.byteLength);
+      this.transient.push(staging);
+      return;
+    }
+    this.flush(); // queue writes run before any unsubmitted commands: submit those first
     this.device.queue.writeBuffer(buf, byteOffset, padded);
   }
 
@@ -88,17 +149,33 @@ export class Runtime {
     return out;
   }
 
+  /** The command encoder, outside any compute pass (for copies and clears). */
   private enc(): GPUCommandEncoder {
+    if (this.pass) {
+      this.pass.end();
+      this.pass = null;
+    }
     if (!this.encoder) this.encoder = this.device.createCommandEncoder();
     return this.encoder;
+  }
+
+  private computePass(): GPUComputePassEncoder {
+    if (!this.pass) this.pass = this.enc().beginComputePass();
+    return this.pass;
   }
 
   /** Submit recorded work. */
   flush(): void {
     if (!this.encoder) return;
+    if (this.pass) {
+      this.pass.end();
+      this.pass = null;
+    }
+    if (this.arenaUsed > 0) this.device.queue.writeBuffer(this.arena, 0, this.arenaWords, 0, this.arenaUsed / 4);
     this.device.queue.submit([this.encoder.finish()]);
     this.encoder = null;
     this.recorded = 0;
+    this.arenaUsed = 0;
     for (const b of this.transient) b.destroy(); // freed by the driver once the submitted work is done
     this.transient.length = 0;
   }
@@ -109,17 +186,17 @@ export class Runtime {
     await this.device.queue.onSubmittedWorkDone();
   }
 
-  private layout(writable: readonly boolean[]): GPUBindGroupLayout {
-    const key = writable.map((w) => (w ? "w" : "r")).join("");
+  /** The bind group layout for buffers' access ("r"/"w" per binding after the parameters). */
+  private layout(key: string): GPUBindGroupLayout {
     let l = this.layouts.get(key);
     if (!l) {
       l = this.device.createBindGroupLayout({
         entries: [
-          { binding: 0, visibility: 4 /* COMPUTE */, buffer: { type: "read-only-storage" } },
-          ...writable.map((w, i) => ({
+          { binding: 0, visibility: 4 /* COMPUTE */, buffer: { type: "read-only-storage", hasDynamicOffset: true } },
+          ...Array.from(key, (w, i) => ({
             binding: i + 1,
             visibility: 4,
-            buffer: { type: (w ? "storage" : "read-only-storage") as GPUBufferBindingType },
+            buffer: { type: (w === "w" ? "storage" : "read-only-storage") as GPUBufferBindingType },
           })),
         ],
       });
@@ -129,17 +206,84 @@ export class Runtime {
   }
 
   private pipeline(source: string, layout: GPUBindGroupLayout, key: string): GPUComputePipeline {
-    const k = `${key}\n${source}`;
-    let p = this.pipelines.get(k);
+    // two levels: no per-dispatch concatenation (and re-hashing) of the whole source
+    let byKey = this.pipelines.get(source);
+    if (!byKey) {
+      byKey = new Map();
+      this.pipelines.set(source, byKey);
+    }
+    let p = byKey.get(key);
     if (!p) {
       const module = this.device.createShaderModule({ code: source });
       p = this.device.createComputePipeline({
         layout: this.device.createPipelineLayout({ bindGroupLayouts: [layout] }),
         compute: { module, entryPoint: "main" },
       });
-      this.pipelines.set(k, p);
+      byKey.set(key, p);
     }
     return p;
+  }
+
+  private bufferId(b: GPUBuffer): number {
+    let id = this.ids.get(b);
+    if (id === undefined) {
+      id = this.nextId++;
+      this.ids.set(b, id);
+    }
+    return id;
+  }
+
+  /**
+   * Bind groups are cached by (layout, parameter window size, buffers): training loops bind the same
+   * pooled buffers step after step. The parameter window's place in the arena is a dynamic offset.
+   */
+  private bindGroup(
+    layoutKey: string,
+    layout: GPUBindGroupLayout,
+    pbuf: GPUBuffer,
+    psize: number,
+    buffers: readonly Binding[],
+  ): GPUBindGroup {
+    let key = `${layoutKey}|${this.bufferId(pbuf)}:${psize}|`;
+    for (const b of buffers) key += `${this.bufferId(b.buffer)},`;
+    let bg = this.bindGroups.get(key);
+    if (!bg) {
+      if (this.bindGroups.size >= MAX_BIND_GROUPS) this.bindGroups.clear();
+      bg = this.device.createBindGroup({
+        layout,
+        entries: [
+          { binding: 0, resource: { buffer: pbuf, offset: 0, size: psize } },
+          ...buffers.map((b, i) => ({ binding: i + 1, resource: { buffer: b.buffer } })),
+        ],
+      });
+      this.bindGroups.set(key, bg);
+    }
+    return bg;
+  }
+
+  /**
+   * Place a dispatch's parameter words in the arena: a window of PARAM_WINDOW bytes (or a multiple)
+   * whose last word is 1.0f, read by `one()` (kernels multiply by it where the driver's compiler
+   * must not simplify algebraically, e.g. two-sum). Returns the buffer, offset and window size.
+   */
+  private params(params: Uint32Array): { buffer: GPUBuffer; offset: number; size: number } {
+    const size = Math.ceil(((params.length + 1) * 4) / PARAM_WINDOW) * PARAM_WINDOW;
+    if (size > ARENA_BYTES / 4) {
+      // too big to share the arena: a buffer of its own, destroyed after the submit
+      const pbuf = this.device.createBuffer({ size, usage: STORAGE, mappedAtCreation: true });
+      const mapped = new Uint32Array(pbuf.getMappedRange());
+      mapped.set(params);
+      mapped[size / 4 - 1] = ONE;
+      pbuf.unmap();
+      this.transient.push(pbuf);
+      return { buffer: pbuf, offset: 0, size };
+    }
+    if (this.arenaUsed + size > ARENA_BYTES) this.flush();
+    const offset = this.arenaUsed;
+    this.arenaWords.set(params, offset / 4);
+    this.arenaWords[(offset + size) / 4 - 1] = ONE;
+    this.arenaUsed = Math.ceil((offset + size) / this.align) * this.align;
+    return { buffer: this.arena, offset, size };
   }
 
   /**
@@ -149,33 +293,29 @@ export class Runtime {
    */
   dispatch(source: string, buffers: readonly Binding[], params: Uint32Array, threads: number): void {
     if (threads <= 0) return;
-    const writable = buffers.map((b) => b.writable);
-    const layout = this.layout(writable);
-    const pipeline = this.pipeline(source, layout, writable.join());
-    // the last word is 1.0f: kernels multiply by it (`one()`) where the driver's compiler must not
-    // simplify algebraically (error-free transformations such as two-sum)
-    const words = params.length + 1;
-    const pbuf = this.device.createBuffer({ size: Math.ceil((words * 4) / 16) * 16, usage: STORAGE, mappedAtCreation: true });
-    const mapped = new Uint32Array(pbuf.getMappedRange());
-    mapped.set(params);
-    mapped[params.length] = 0x3f800000;
-    pbuf.unmap();
-    this.transient.push(pbuf);
-    const bind = this.device.createBindGroup({
-      layout,
-      entries: [
-        { binding: 0, resource: { buffer: pbuf, size: words * 4 } },
-        ...buffers.map((b, i) => ({ binding: i + 1, resource: { buffer: b.buffer } })),
-      ],
-    });
     const groups = Math.ceil(threads / WORKGROUP);
     const x = Math.min(groups, MAX_GROUPS_X);
-    const y = Math.ceil(groups / x);
-    const pass = this.enc().beginComputePass();
+    this.dispatchGroups(source, buffers, params, [x, Math.ceil(groups / x), 1]);
+  }
+
+  /** Run `source` over an explicit grid of workgroups (kernels with their own workgroup size and layout). */
+  dispatchGroups(
+    source: string,
+    buffers: readonly Binding[],
+    params: Uint32Array,
+    groups: readonly [number, number, number],
+  ): void {
+    if (groups[0] <= 0 || groups[1] <= 0 || groups[2] <= 0) return;
+    let layoutKey = "";
+    for (const b of buffers) layoutKey += b.writable ? "w" : "r";
+    const layout = this.layout(layoutKey);
+    const pipeline = this.pipeline(source, layout, layoutKey);
+    const p = this.params(params);
+    const bind = this.bindGroup(layoutKey, layout, p.buffer, p.size, buffers);
+    const pass = this.computePass();
     pass.setPipeline(pipeline);
-    pass.setBindGroup(0, bind);
-    pass.dispatchWorkgroups(x, y);
-    pass.end();
+    pass.setBindGroup(0, bind, [p.offset]);
+    pass.dispatchWorkgroups(groups[0], groups[1], groups[2]);
     this.dispatches++;
     if (++this.recorded >= SUBMIT_EVERY) this.flush();
   }

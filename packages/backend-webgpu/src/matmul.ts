@@ -1,0 +1,153 @@
+// Tiled matmul: a workgroup of 16×16 invocations computes a 64×64 block of one batch's output,
+// each invocation a 4×4 register block, with TK-deep slices of A and B staged in workgroup memory.
+// The contract's order is kept per output element: one accumulator, starting from 0, adds the
+// products for k = 0, 1, …, K-1 in turn (tiles are visited in k order and k runs in order within
+// a tile), each product and each sum rounded to f32 (or wrapped, for int32). Positions past M, N
+// or K are staged as 0: a padded k adds 0·0 = +0, which leaves any accumulator unchanged (it
+// starts at +0 and a sum with +0 is never -0). Products are multiplied by one() before the add,
+// so no driver can contract them into an FMA: fma(p, 1, acc) rounds p + acc once, as required.
+import type { DType, View } from "@lockstep/core";
+import { declareBuffers, type Kernel, rawLoad, rawStore, type Slots } from "./kernels.js";
+import { PRELUDE } from "./runtime.js";
+import { computeType, fromStorage, newContext, type WgslContext } from "./wgsl.js";
+import { libSource } from "./wgsl_lib.js";
+
+const TK = 16;
+const MAX_GRID = 65535;
+
+/** Whether the tiled kernel handles this matmul (other dtypes use the one-invocation-per-output kernel). */
+export function tiledMatmulSupports(d: DType, B: number, M: number, N: number): boolean {
+  const dtypeOk = d === "float32" || d === "float16" || d === "bfloat16" || d === "int32";
+  return dtypeOk && B <= MAX_GRID && Math.ceil(M / 4) <= MAX_GRID && Math.ceil(N / 4) <= MAX_GRID;
+}
+
+const noCtx = () => {
+  throw new Error("webgpu: matmul kernel has no IR inputs");
+};
+
+/** Register block (RM×RN per invocation) and workgroup (WX×WY): a workgroup covers (WY·RM)×(WX·RN). */
+interface Shape {
+  RM: number;
+  RN: number;
+  WX: number;
+  WY: number;
+}
+const SHARED: Shape = { RM: 4, RN: 4, WX: 16, WY: 16 };
+const CPU: Shape = { RM: 8, RN: 8, WX: 8, WY: 8 };
+
+function shapeFor(shared: boolean): Shape {
+  const env = typeof process !== "undefined" ? process.env?.LOCKSTEP_WEBGPU_MM : undefined;
+  if (env) {
+    const [RM, RN, WX, WY] = env.split(",").map(Number) as [number, number, number, number];
+    return { RM, RN, WX, WY };
+  }
+  return shared ? SHARED : CPU;
+}
+
+/**
+ * Params: [B, M, N, K, a off, a strides(3), b off, b strides(3), out off, out strides(3)].
+ * Grid: (ceil(N/TN), ceil(M/TM), B).
+ */
+export function tiledMatmulKernel(
+  out: View,
+  a: View,
+  b: View,
+  slots: Slots,
+  opts: { shared: boolean },
+): Kernel & { groups: [number, number, number] } {
+  const { RM, RN, WX, WY } = shapeFor(opts.shared);
+  const TM = RM * WY;
+  const TN = RN * WX;
+  const NT = WX * WY;
+  const d = out.dtype;
+  const ctx: WgslContext = newContext({ param: noCtx, load: noCtx, gload: noCtx, coord: noCtx, acc: "acc" });
+  const t = computeType(d);
+  const sa = slots.of[1] as number;
+  const sb = slots.of[2] as number;
+  const la = fromStorage(d, rawLoad(sa, d, "pa"), ctx);
+  const lb = fromStorage(d, rawLoad(sb, d, "pb"), ctx);
+  const isF = t === "f32";
+  const zero = isF ? "0.0" : "0";
+  const rows = Array.from({ length: RM }, (_, i) => i);
+  const cols = Array.from({ length: RN }, (_, i) => i);
+  const each = (f: (r: number, c: number) => string) => rows.flatMap((r) => cols.map((c) => f(r, c))).join(" ");
+  // every accumulator and operand is a named scalar (no arrays): drivers keep them in registers.
+  // f32: the product goes through `* o` (see the header); i32 wraps and has no contraction
+  const macs = each((r, c) =>
+    isF ? `acc${r}_${c} = acc${r}_${c} + (a${r} * b${c}) * o;` : `acc${r}_${c} = acc${r}_${c} + a${r} * b${c};`,
+  );
+  const stores = each(
+    (r, c) =>
+      `if (i${r} < M && j${c} < N) { let po = obase + i${r} * P[14] + j${c} * P[15]; ${rawStore(0, d, "po", `acc${r}_${c}`, ctx)} }`,
+  );
+  const decl = `${each((r, c) => `var acc${r}_${c}: ${t} = ${zero};`)}
+  ${rows.map((r) => `let i${r} = ti + lid.y + ${WY * r}u;`).join(" ")}
+  ${cols.map((c) => `let j${c} = tj + lid.x + ${WX * c}u;`).join(" ")}`;
+  let body: string;
+  if (opts.shared) {
+    body = `for (var k0 = 0u; k0 < K; k0 = k0 + ${TK}u) {
+    for (var q = 0u; q < ${Math.ceil((TK * TM) / NT)}u; q++) {
+      let e = tid + q * ${NT}u;
+      let kk = e % ${TK}u; let mm = e / ${TK}u;
+      let i = ti + mm; let k = k0 + kk;
+      var v: ${t} = ${zero};
+      if (i < M && k < K) { let pa = abase + i * P[6] + k * P[7]; v = ${la}; }
+      if (mm < ${TM}u) { As[kk * ${TM}u + mm] = v; }
+    }
+    for (var q = 0u; q < ${Math.ceil((TK * TN) / NT)}u; q++) {
+      let e = tid + q * ${NT}u;
+      let nn = e % ${TN}u; let kk = e / ${TN}u;
+      let j = tj + nn; let k = k0 + kk;
+      var v: ${t} = ${zero};
+      if (j < N && k < K) { let pb = bbase + k * P[10] + j * P[11]; v = ${lb}; }
+      if (kk < ${TK}u) { Bs[kk * ${TN}u + nn] = v; }
+    }
+    workgroupBarrier();
+    for (var kk = 0u; kk < ${TK}u; kk++) {
+      ${rows.map((r) => `let a${r} = As[kk * ${TM}u + lid.y + ${WY * r}u];`).join(" ")}
+      ${cols.map((c) => `let b${c} = Bs[kk * ${TN}u + lid.x + ${WX * c}u];`).join(" ")}
+      ${macs}
+    }
+    workgroupBarrier();
+  }`;
+  } else {
+    // straight from global memory (CPU adapters: caches do the staging, and barriers are costly);
+    // rows/columns past M/N read row/column 0 instead (their results are never stored)
+    const la2 = (r: number) => fromStorage(d, rawLoad(sa, d, `pa${r}`), ctx);
+    const lb2 = (c: number) => fromStorage(d, rawLoad(sb, d, `pb${c}`), ctx);
+    body = `${rows.map((r) => `var pa${r} = abase + select(0u, i${r}, i${r} < M) * P[6];`).join(" ")}
+  ${cols.map((c) => `var pb${c} = bbase + select(0u, j${c}, j${c} < N) * P[11];`).join(" ")}
+  for (var k = 0u; k < K; k = k + 1u) {
+    ${rows.map((r) => `let a${r} = ${la2(r)};`).join(" ")}
+    ${cols.map((c) => `let b${c} = ${lb2(c)};`).join(" ")}
+    ${macs}
+    ${rows.map((r) => `pa${r} = pa${r} + P[7];`).join(" ")}
+    ${cols.map((c) => `pb${c} = pb${c} + P[10];`).join(" ")}
+  }`;
+  }
+  const source = `${PRELUDE}
+${declareBuffers(slots)}
+${libSource(ctx.lib)}
+${opts.shared ? `var<workgroup> As: array<${t}, ${TK * TM}>;\nvar<workgroup> Bs: array<${t}, ${TK * TN}>;` : ""}
+@compute @workgroup_size(${WX}, ${WY})
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+  let M = P[1]; let N = P[2]; let K = P[3];
+  let bt = wid.z;
+  let ti = wid.y * ${TM}u; let tj = wid.x * ${TN}u;
+  let tid = lid.y * ${WX}u + lid.x;
+  let abase = P[4] + bt * P[5];
+  let bbase = P[8] + bt * P[9];
+  let obase = P[12] + bt * P[13];
+  let o = ${isF ? "one()" : "1"};
+  ${decl}
+  ${body}
+  ${stores}
+}`;
+  const [B, M, K] = a.shape as [number, number, number];
+  const N = b.shape[2] as number;
+  const params = [B, M, N, K, a.offset, ...a.strides, b.offset, ...b.strides, out.offset, ...out.strides];
+  const gx = Math.ceil(N / TN);
+  const gy = Math.ceil(M / TM);
+  void MAX_GRID;
+  return { source, params, groups: [gx, gy, B] };
+}
