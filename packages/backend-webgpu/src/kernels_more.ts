@@ -100,7 +100,7 @@ export function scanKernel(op: "sum" | "prod", out: View, input: View, slots: Sl
     init = op === "sum" ? "var hi = 0.0; var lo = 0.0;" : "var hi = 1.0; var lo = 0.0;";
     step =
       op === "sum"
-        ? `let s = (hi + x) * one(); let e = two_sum_err(hi, x, s); let lo2 = (lo + e) * one(); hi = (s + lo2) * one(); lo = (lo2 - (hi - s) * one()) * one();`
+        ? `let s = opq(hi + x); let e = two_sum_err(hi, x, s); let lo2 = opq(lo + e); hi = opq(s + lo2); lo = opq(lo2 - opq(hi - s));`
         : "hi = hi * x;";
     result = op === "sum" ? "hi" : "hi";
   } else {

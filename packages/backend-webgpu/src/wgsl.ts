@@ -3,7 +3,7 @@
 // bool, int64 is vec2<u32>. float64 has no WGSL type: rendering it raises a DTypeError.
 // Constants are not baked into the source: each becomes a read of the kernel's parameter words,
 // so a kernel whose only change is a number (a learning rate, a step count) reuses its pipeline.
-import { type DType, DTypeError, floatToInt64, type ir, roundToDtype } from "@lockstep/core";
+import { type DType, DTypeError, floatToInt64, type ir, isPortableNumericsEnabled, roundToDtype } from "@lockstep/core";
 
 type Exp = ir.Exp;
 
@@ -234,15 +234,18 @@ function renderBinary(op: string, d: DType, from: DType, a: string, b: string, c
   }
   if (isFloat(d)) {
     const r = (v: string) => round(d, v, ctx);
+    // Portable numerics: the shader compiler must evaluate each operation as written; `opq`
+    // (wgsl_lib.ts) stops algebraic rewriting ((a + b) - a → b) and contraction into fma.
+    const g = (v: string) => (isPortableNumericsEnabled() ? `${use(ctx, "opq")}(${v})` : v);
     switch (op) {
       case "add":
-        return r(`(${a} + ${b})`);
+        return r(g(`(${a} + ${b})`));
       case "sub":
-        return r(`(${a} - ${b})`);
+        return r(g(`(${a} - ${b})`));
       case "mul":
-        return r(`(${a} * ${b})`);
+        return r(g(`(${a} * ${b})`));
       case "div":
-        return r(`(${a} / ${b})`);
+        return r(g(`(${a} / ${b})`));
       case "pow":
         return r(`${use(ctx, "pow_f32")}(${a}, ${b})`);
       case "atan2":
@@ -396,6 +399,9 @@ export function renderExp(e: Exp, ctx: WgslContext): string {
       break;
     case "select":
       v = `select(${renderExp(e.b, ctx)}, ${renderExp(e.a, ctx)}, ${renderExp(e.c, ctx)})`;
+      break;
+    case "bitcast":
+      v = `bitcast<${e.dtype === "int32" ? "i32" : "f32"}>(${renderExp(e.a, ctx)})`;
       break;
     case "cast":
       // core writes numbers as float64 constants cast to the target dtype: fold those here

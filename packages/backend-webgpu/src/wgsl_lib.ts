@@ -3,10 +3,14 @@
 // word per element (the 8/16-bit pattern); int64 → two u32 words (low, high) computed as vec2<u32>.
 // The float16/bfloat16 conversions and NaN tests are done on bits so that no driver's shortcut
 // (flushing, NaN assumptions) changes a result. Drivers' shader compilers simplify float algebra
-// (lavapipe turns (a + b) - a into b), so error-free transformations pass every intermediate
-// through `* one()` (a 1.0 the compiler cannot see; defined in the kernel prelude).
+// (lavapipe turns (a + b) - a into b) and contract products into later sums even through a
+// multiplication by an opaque 1.0 ((a*b)*one() - c became fma), so error-free transformations pass
+// intermediates through `opq` — an xor with a zero the compiler cannot see — which no float rewrite crosses.
 
 export const LIB: Record<string, { deps?: string[]; code: string }> = {
+  opq: {
+    code: "fn opq(x: f32) -> f32 { return bitcast<f32>(bitcast<u32>(x) ^ (bitcast<u32>(one()) ^ 0x3f800000u)); }",
+  },
   is_nan: { code: "fn is_nan(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u; }" },
   is_inf: { code: "fn is_inf(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) == 0x7f800000u; }" },
   // NaN and inf must be built at run time: WGSL rejects them in constant expressions.
@@ -158,23 +162,24 @@ export const LIB: Record<string, { deps?: string[]; code: string }> = {
 }`,
   },
   expm1_f32: {
+    deps: ["opq"],
     code: `fn expm1_f32(x: f32) -> f32 {
   if (abs(x) < 1e-5) { return x + 0.5 * x * x; }
-  let u = exp(x) * one();
+  let u = opq(exp(x));
   if (u == 1.0) { return x; }
-  let um1 = (u - 1.0) * one();
+  let um1 = opq(u - 1.0);
   if (um1 == -1.0) { return -1.0; }
   return um1 * x / log(u);
 }`,
   },
   log1p_f32: {
-    deps: ["is_inf", "inf_f32"],
+    deps: ["is_inf", "inf_f32", "opq"],
     code: `fn log1p_f32(x: f32) -> f32 {
   if (x > 1e38) { return inf_f32(); }
-  let u = (1.0 + x) * one();
+  let u = opq(1.0 + x);
   if (u == 1.0) { return x; }
   if (is_inf(u)) { return log(u); }
-  return log(u) * x / ((u - 1.0) * one());
+  return log(u) * x / opq(u - 1.0);
 }`,
   },
   // Abramowitz–Stegun style rational approximation refined for f32 (|err| < 2 ulp).
@@ -210,20 +215,18 @@ export const LIB: Record<string, { deps?: string[]; code: string }> = {
   // the product is split exactly (Dekker), the three-term sum is added with round-to-odd on the
   // low part (Boldo–Melquiond), which makes the final rounding exact.
   fma_f32: {
-    deps: ["is_inf", "is_nan"],
+    deps: ["is_inf", "is_nan", "opq"],
     code: `fn two_prod_err(a: f32, b: f32, p: f32) -> f32 {
-  let o = one();
-  let ca = (4097.0 * a) * o; let ah = (ca - (ca - a) * o) * o; let al = (a - ah) * o;
-  let cb = (4097.0 * b) * o; let bh = (cb - (cb - b) * o) * o; let bl = (b - bh) * o;
-  return ((((ah * bh) * o - p) * o + (ah * bl) * o) * o + (al * bh) * o) * o + (al * bl) * o;
+  let ca = opq(4097.0 * a); let ah = opq(ca - opq(ca - a)); let al = opq(a - ah);
+  let cb = opq(4097.0 * b); let bh = opq(cb - opq(cb - b)); let bl = opq(b - bh);
+  return opq(opq(opq(opq(ah * bh) - p) + opq(ah * bl)) + opq(al * bh)) + opq(al * bl);
 }
 fn two_sum_err(x: f32, y: f32, s: f32) -> f32 {
-  let o = one();
-  let bb = (s - x) * o;
-  return ((x - (s - bb) * o) * o + (y - bb) * o) * o;
+  let bb = opq(s - x);
+  return opq(opq(x - opq(s - bb)) + opq(y - bb));
 }
 fn round_odd_sum(x: f32, y: f32) -> f32 {
-  let s = (x + y) * one();
+  let s = opq(x + y);
   let err = two_sum_err(x, y, s);
   let bits = bitcast<u32>(s);
   if (err == 0.0 || (bits & 1u) == 1u || is_inf(s)) { return s; }
@@ -232,10 +235,10 @@ fn round_odd_sum(x: f32, y: f32) -> f32 {
   return bitcast<f32>(select(bits + 1u, bits - 1u, toward_zero));
 }
 fn fma_f32(a: f32, b: f32, c: f32) -> f32 {
-  let p = a * b;
+  let p = opq(a * b);
   if (is_inf(p) || is_nan(p) || is_inf(c) || is_nan(c) || p == 0.0 || abs(a) > 1e18 || abs(b) > 1e18 || abs(p) < 1e-25) { return p + c; }
   let pe = two_prod_err(a, b, p);
-  let s = (p + c) * one();
+  let s = opq(p + c);
   let se = two_sum_err(p, c, s);
   return s + round_odd_sum(se, pe);
 }`,

@@ -18,6 +18,7 @@ export * as ir from "./ir.js";
 export * as linalg from "./linalg_namespace.js";
 export { dispose, keep, tidy } from "./memory.js";
 export * from "./ops/index.js";
+export { isPortableNumericsEnabled, usePortableNumerics } from "./portable/mode.js";
 export { ReferenceBackend } from "./reference/backend.js";
 export { memoryStats, registerDevice, registeredDevices } from "./storage.js";
 export { Tensor } from "./tensor.js";

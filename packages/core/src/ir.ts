@@ -66,7 +66,9 @@ export type Exp =
   /** Fused multiply-add a*b+c with one rounding (PyTorch's CPU semantics for add(alpha), addcmul, ...). */
   | { readonly k: "fma"; readonly dtype: DType; readonly a: Exp; readonly b: Exp; readonly c: Exp }
   | { readonly k: "select"; readonly dtype: DType; readonly c: Exp; readonly a: Exp; readonly b: Exp }
-  | { readonly k: "cast"; readonly dtype: DType; readonly a: Exp };
+  | { readonly k: "cast"; readonly dtype: DType; readonly a: Exp }
+  /** Reinterpret the 32 bits of a float32 as an int32 or back (lockstep's own math functions use it). */
+  | { readonly k: "bitcast"; readonly dtype: "float32" | "int32"; readonly a: Exp };
 
 const COMPARE = new Set<BinaryOp>(["eq", "ne", "lt", "le", "gt", "ge", "and", "or", "xor"]);
 const PREDICATE = new Set<UnaryOp>(["not", "isnan", "isinf", "isfinite"]);
@@ -94,6 +96,7 @@ export const bin = (op: Exclude<BinaryOp, "fma">, a: Exp, b: Exp): Exp => ({
 export const fma = (a: Exp, b: Exp, c: Exp): Exp => ({ k: "fma", a, b, c, dtype: a.dtype });
 export const select = (c: Exp, a: Exp, b: Exp): Exp => ({ k: "select", c, a, b, dtype: a.dtype });
 export const cast = (a: Exp, dtype: DType): Exp => (a.dtype === dtype ? a : { k: "cast", a, dtype });
+export const bitcast = (a: Exp, dtype: "float32" | "int32"): Exp => (a.dtype === dtype ? a : { k: "bitcast", a, dtype });
 
 /** A stable string for a kernel's structure, used as a cache key by renderers. */
 export function expKey(e: Exp): string {
@@ -134,6 +137,9 @@ export function expKey(e: Exp): string {
       case "cast":
         s = `t:${x.dtype}:${walk(x.a)}`;
         break;
+      case "bitcast":
+        s = `r:${x.dtype}:${walk(x.a)}`;
+        break;
     }
     const id = parts.length;
     parts.push(s);
@@ -157,6 +163,7 @@ export function usesCoords(e: Exp): boolean {
       return usesCoords(e.off);
     case "un":
     case "cast":
+    case "bitcast":
       return usesCoords(e.a);
     case "bin":
       return usesCoords(e.a) || usesCoords(e.b);

@@ -3,12 +3,13 @@
 import type { Backend } from "./backend.js";
 import { type DType, ITEMSIZE } from "./dtype.js";
 import { DeviceError } from "./errors.js";
+import { withPortableNumerics } from "./portable/mode.js";
 import { ReferenceBackend } from "./reference/backend.js";
 
 const devices = new Map<string, Backend>();
 
 export function registerDevice(name: string, backend: Backend): void {
-  devices.set(name, backend);
+  devices.set(name, withPortableNumerics(backend));
 }
 
 export function backendFor(device: string, op = "device"): Backend {

@@ -246,6 +246,9 @@ export function renderExp(e: Exp, ctx: RenderContext): string {
     case "cast":
       v = renderCast(e.a.dtype, e.dtype, renderExp(e.a, ctx));
       break;
+    case "bitcast":
+      v = e.dtype === "int32" ? `(R.f32Bits(${renderExp(e.a, ctx)}) | 0)` : `R.bitsToF32(${renderExp(e.a, ctx)})`;
+      break;
   }
   const name = `t${ctx.next++}`;
   ctx.lines.push(`const ${name} = ${v};`);
