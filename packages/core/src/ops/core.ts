@@ -3,6 +3,7 @@ import type { View } from "../backend.js";
 import { type DType, type PromotionOperand, resultType, scalarDtype, type TypedArray } from "../dtype.js";
 import { DeviceError, DTypeError, fmtShape, ShapeError } from "../errors.js";
 import { cast, type Exp, konst, load } from "../ir.js";
+import { noteOp } from "../profiler.js";
 import { broadcastShapes, broadcastStrides, numel } from "../shape.js";
 import { Storage } from "../storage.js";
 import { setContiguousCopy, Tensor } from "../tensor.js";
@@ -97,6 +98,7 @@ export function elementwise(
   });
   const e = cast(build(vals), outDtype);
   const target = out ?? empty(shape, outDtype, device);
+  noteOp(op); // names the kernel below for torch.profiler
   target._storage.backend.elementwise(e, target._view(), views);
   if (out) out._bumpVersion();
   return target;
