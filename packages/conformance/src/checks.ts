@@ -111,7 +111,7 @@ export async function runDeterminismChecks(b: StartedStatus): Promise<Record<str
   for (const [prim, op] of Object.entries(PRIMITIVE_OPS)) {
     const s = new StatsBuilder(
       "check",
-      "deterministic mode: bitwise and repeatable, or NondeterministicError naming op and device",
+      "deterministic mode: repeatable bit for bit, or NondeterministicError naming op and device",
     );
     const fail = (detail: string, expected: unknown, got: unknown) =>
       s.failures.push({ reproducer: { check: `determinism.${prim}`, device: b.device }, expected, got, detail });
@@ -155,14 +155,10 @@ export async function runDeterminismChecks(b: StartedStatus): Promise<Record<str
         const again = await read(op(b.device));
         const d1 = diffArrays(first.dtype, want, a);
         const d2 = diffArrays(first.dtype, a, again);
+        // maxUlp and bitwise record the distance to the reference
         s.add(Math.max(d1.maxUlp, d2.maxUlp), d1.differing === 0 && d2.differing === 0);
-        if (d1.differing)
-          fail(
-            `differs from the reference (${d1.maxUlp} ulp at ${d1.at})`,
-            Array.from(want as Float32Array).slice(0, 8),
-            Array.from(a as Float32Array).slice(0, 8),
-          );
-        else if (d2.differing)
+        // only repeatability fails here: agreement with the reference is the specs' job, under each op's promise
+        if (d2.differing)
           fail(
             `a second run differs (${d2.maxUlp} ulp at ${d2.at}) without declaring the primitive nondeterministic`,
             Array.from(a as Float32Array).slice(0, 8),

@@ -25,6 +25,8 @@ export interface OpStats {
   promise: string;
   /** Cases with a dtype the backend declares unsupported; each was checked to raise DTypeError. */
   unsupported?: number;
+  /** Golden cases the reference itself raised on its device (a core bug; not compared), with one example. */
+  referenceErrors?: { count: number; example: string };
   /** A known open bug (the reason), when the op is expected to fail on this backend. */
   knownIssue?: string;
   failures: FailureRecord[];
@@ -52,6 +54,8 @@ export class StatsBuilder {
   maxUlp = 0;
   unsupported = 0;
   knownIssue?: string;
+  referenceErrors = 0;
+  referenceErrorSample?: string;
   failures: FailureRecord[] = [];
   constructor(
     readonly kind: OpStats["kind"],
@@ -71,6 +75,9 @@ export class StatsBuilder {
       promise: typeof this.promise === "string" ? this.promise : describePromise(this.promise),
       ...(this.unsupported ? { unsupported: this.unsupported } : {}),
       ...(this.knownIssue ? { knownIssue: this.knownIssue } : {}),
+      ...(this.referenceErrors
+        ? { referenceErrors: { count: this.referenceErrors, example: this.referenceErrorSample ?? "" } }
+        : {}),
       failures: this.failures,
     };
   }

@@ -45,8 +45,9 @@ export interface OpSpec {
 // ---- evaluation ----
 
 /** A host tensor on the reference holding the storage, viewed with the case's strides on `device`. */
-export async function materialize(d: TensorDesc, device: string): Promise<Tensor> {
-  const values = d.dtype === "bool" ? d.storage.map((v) => v !== 0) : d.storage;
+export async function materialize(d: TensorDesc, device: string, abs = false): Promise<Tensor> {
+  const storage = abs ? d.storage.map(Math.abs) : d.storage;
+  const values = d.dtype === "bool" ? storage.map((v) => v !== 0) : storage;
   const host = torch.tensor(values as number[], { dtype: d.dtype, device: REFERENCE_DEVICE });
   const base = device === REFERENCE_DEVICE ? host : await torch.toAsync(host, device);
   return torch.asStrided(base, d.shape, d.strides, d.offset);
@@ -69,11 +70,13 @@ async function readback(t: Tensor): Promise<Readback> {
 }
 
 /** Run a case on a device and read back everything (errors become an outcome too: they must match). */
-export async function evaluate(spec: OpSpec, c: SpecCase, device: string): Promise<Outcome> {
+export async function evaluate(spec: OpSpec, c: SpecCase, device: string, abs = false): Promise<Outcome> {
   const created: Tensor[] = [];
   try {
     const inputs: Tensor[] = [];
-    for (const d of c.inputs) inputs.push(await materialize(d, device));
+    // abs: the magnitudes against which a reordered sum's error is bounded (floating inputs only;
+    // indices and masks stay as they are)
+    for (const d of c.inputs) inputs.push(await materialize(d, device, abs && isFloatDtype(d.dtype)));
     created.push(...inputs);
     const which = spec.grad === true ? inputs.map((_, i) => i) : Array.isArray(spec.grad) ? spec.grad : ([] as number[]);
     const leaves = inputs.map((t, i) => (which.includes(i) && isFloatDtype(t.dtype) ? t.detach().requiresGrad_(true) : t));
@@ -95,7 +98,7 @@ export async function evaluate(spec: OpSpec, c: SpecCase, device: string): Promi
     try {
       const gradOutputs: Tensor[] = [];
       for (const [k, r] of roots.entries()) {
-        const vals = gradValues(r.numel(), (c.gradSeed ?? 0) + k);
+        const vals = gradValues(r.numel(), (c.gradSeed ?? 0) + k).map((v) => (abs ? Math.abs(v) : v));
         const host = torch.tensor(vals, { dtype: r.dtype, device: REFERENCE_DEVICE }).reshape([...r.shape]);
         gradOutputs.push(device === REFERENCE_DEVICE ? host : await torch.toAsync(host, device));
       }
@@ -124,7 +127,7 @@ const errorOutcome = (e: unknown): { error: string; errorMessage: string } => ({
 });
 
 /** Compare a backend's outcome with the reference's under a promise. */
-export function compareOutcomes(ref: Outcome, got: Outcome, p: OpPromise): CrossResult {
+export function compareOutcomes(ref: Outcome, got: Outcome, p: OpPromise, mag?: Outcome): CrossResult {
   const r: CrossResult = { mismatches: [], maxUlp: 0, bitwise: true };
   // Every input of a case is on one device, so a DeviceError is a device-plumbing bug (in core or the
   // backend) even when both sides raise it: it is never an agreement.
@@ -166,13 +169,17 @@ export function compareOutcomes(ref: Outcome, got: Outcome, p: OpPromise): Cross
     r.mismatches.push({ what: "out", detail: `${got.outs.length} outputs, reference ${ref.outs.length}` });
     return { ...r, maxUlp: Number.POSITIVE_INFINITY, bitwise: false };
   }
-  ref.outs.forEach((o, i) => compareReadbacks(`out[${i}]`, o, got.outs[i] ?? null, p.ulp, r));
+  const m = mag && mag.error === undefined ? mag : null;
+  const sum = (x: Readback | null | undefined) => (p.reorderedSum && m ? { mag: x ?? null, k: p.reorderedSum } : undefined);
+  ref.outs.forEach((o, i) => compareReadbacks(`out[${i}]`, o, got.outs[i] ?? null, p.ulp, r, sum(m?.outs[i])));
   if (got.gradError !== ref.gradError) {
     r.bitwise = false;
     r.maxUlp = Number.POSITIVE_INFINITY;
     r.mismatches.push({ what: "grad", detail: `backward: ${got.gradError ?? "ran"}, reference: ${ref.gradError ?? "ran"}` });
   }
-  (ref.grads ?? []).forEach((g, i) => compareReadbacks(`grad[${i}]`, g, got.grads?.[i] ?? null, p.gradUlp ?? p.ulp, r));
+  (ref.grads ?? []).forEach((g, i) =>
+    compareReadbacks(`grad[${i}]`, g, got.grads?.[i] ?? null, p.gradUlp ?? p.ulp, r, sum(m?.grads?.[i])),
+  );
   return r;
 }
 
@@ -210,7 +217,8 @@ export async function runCase(spec: OpSpec, c: SpecCase, b: StartedStatus, p: Op
   }
   const ref = await evaluate(spec, c, REFERENCE_DEVICE);
   const got = b.device === REFERENCE_DEVICE ? await evaluate(spec, c, REFERENCE_DEVICE) : await evaluate(spec, c, b.device);
-  const r = compareOutcomes(ref, got, p);
+  const mag = p.reorderedSum ? await evaluate(spec, c, REFERENCE_DEVICE, true) : undefined;
+  const r = compareOutcomes(ref, got, p, mag);
   const m = r.mismatches[0];
   return m
     ? { status: "fail", maxUlp: r.maxUlp, bitwise: r.bitwise, mismatch: m }

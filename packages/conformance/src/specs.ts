@@ -17,7 +17,7 @@ import {
   type TensorDesc,
   tensorArb,
 } from "./arbitraries.js";
-import type { Promises } from "./promise.js";
+import { GEMM_ORDER, type Promises } from "./promise.js";
 import type { OpSpec, SpecCase } from "./runner.js";
 
 const F = torch.nn.functional;
@@ -827,7 +827,7 @@ const CREATION: OpSpec[] = [
   ),
 ];
 
-export const SPECS: OpSpec[] = [
+const ALL_OPS: OpSpec[] = [
   ...UNARY,
   ...BINARY,
   ...TERNARY,
@@ -841,6 +841,13 @@ export const SPECS: OpSpec[] = [
   ...NN,
   ...CREATION,
 ];
+
+/** Sums of products: the fast CPU backend hands them to BLAS, whose order is promised as GEMM_ORDER. */
+const GEMM_SPECS = new Set(["mm", "bmm", "matmul.broadcast", "mv", "dot", "linear", "conv1d", "conv2d"]);
+
+export const SPECS: OpSpec[] = ALL_OPS.map((s) =>
+  GEMM_SPECS.has(s.name) ? { ...s, promises: { ...GEMM_ORDER, ...s.promises } } : s,
+);
 
 /** Guard against accidental duplicates (the report is keyed by name). */
 const seen = new Set<string>();

@@ -163,7 +163,7 @@ describe("deterministic mode on a backend with a nondeterministic scatter", () =
     expect(r["determinism.scatter"]?.promise).toMatch(/declared nondeterministic/);
     expect(r["determinism.scatter"]?.failures).toEqual([]);
     for (const p of ["reduce", "scan", "matmul", "sort"]) {
-      expect(r[`determinism.${p}`]?.promise).toMatch(/bitwise and repeatable/);
+      expect(r[`determinism.${p}`]?.promise).toMatch(/repeatable bit for bit/);
       expect(r[`determinism.${p}`]?.bitwiseFraction).toBe(1);
     }
   });
