@@ -3,6 +3,7 @@ import { type Backend, type DType, DTypeError, ir, type ReduceKernel, type Typed
 import { elementwiseKernel, type Kernel, reduceKernel, type Slots, slotsFor } from "./kernels.js";
 import { matmulKernel, scanKernel, scatterKernel, sortKernel } from "./kernels_more.js";
 import { tiledMatmulKernel, tiledMatmulSupports } from "./matmul.js";
+import { canReduceInParallel, reduceParallel } from "./reduce.js";
 import type { Runtime } from "./runtime.js";
 import { computeType, wordsPer } from "./wgsl.js";
 
@@ -119,6 +120,10 @@ export class WebGPUBackend implements Backend {
   reduce(k: ReduceKernel, out: View, input: View, nReduced: number): void {
     const n = out.shape.reduce((a, b) => a * b, 1);
     if (n === 0) return;
+    if (canReduceInParallel(out, input, nReduced)) {
+      reduceParallel(this.rt, k, out, input, nReduced);
+      return;
+    }
     const slots = slotsFor([out, input], [true, false]);
     this.run(reduceKernel(k, out, input, nReduced, slots), slots, n);
   }

@@ -145,7 +145,7 @@ function identity(op: string, d: DType): string {
   return `${computeType(d)}(${one ? 1 : 0})`;
 }
 
-function combineFn(op: string, d: DType, ctx: WgslContext): string {
+export function combineFn(op: string, d: DType, ctx: WgslContext): string {
   const t = computeType(d);
   let body: string;
   const f = isFloat(d);

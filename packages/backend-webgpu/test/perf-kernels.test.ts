@@ -83,4 +83,68 @@ describe.skipIf(start instanceof Error)(`optimised webgpu kernels (${why})`, () 
     const r = torch.randint(-1000, 1000, [30, 6]);
     await same(torch.matmul(l, r), torch.matmul(g(l), g(r)));
   });
+
+  it("reductions over long rows: every op and dtype, odd lengths, several passes", async () => {
+    torch.manualSeed(3);
+    // lengths around the block size (2048) and past one pass (2048² leaves need a third pass)
+    for (const n of [1024, 2047, 2048, 2049, 5000, 100_003]) {
+      const x = cancelling([n]);
+      await same(x.sum(), g(x).sum());
+      await same(x.amax(), g(x).amax());
+      await same(x.amin(), g(x).amin());
+      await same(x.argmax(), g(x).argmax());
+      await same(x.argmin(), g(x).argmin());
+      await same(x.mean(), g(x).mean());
+    }
+    const big = torch.randn([(1 << 22) + 12345]); // > 2048² leaves: three passes
+    await same(big.sum(), g(big).sum());
+    await same(big.argmax(), g(big).argmax());
+    const prod = torch.rand([3001]).add(0.5);
+    await same(prod.prod(), g(prod).prod());
+  });
+
+  it("reductions: rows of a matrix, strided and multi-dim reduced views, ints, 16-bit floats, NaN and ties", async () => {
+    torch.manualSeed(4);
+    const m = torch.randn([5, 3000]);
+    await same(m.sum(1), g(m).sum(1));
+    await same(m.t().sum(0), g(m).t().sum(0)); // reduced dim strided
+    const cube = torch.randn([3, 40, 50]);
+    await same(cube.sum([1, 2]), g(cube).sum([1, 2]));
+    await same(cube.permute([2, 0, 1]).sum([1, 2]), g(cube).permute([2, 0, 1]).sum([1, 2]));
+    await same(cube.slice(2, 0, 50, 3).amax([1, 2]), g(cube).slice(2, 0, 50, 3).amax([1, 2]));
+    const ints = torch.randint(-50, 50, [7, 4099]).to("int32");
+    await same(ints.sum(1), g(ints).sum(1));
+    await same(ints.amax(1), g(ints).amax(1));
+    await same(ints.argmin(1), g(ints).argmin(1)); // many ties: the first index wins
+    const longs = torch.randint(-(2 ** 40), 2 ** 40, [3, 3000]);
+    await same(longs.sum(1), g(longs).sum(1));
+    await same(longs.argmax(1), g(longs).argmax(1));
+    const flags = torch.rand([4, 5000]).gt(0.999);
+    await same(flags.any(1), g(flags).any(1));
+    await same(flags.all(1), g(flags).all(1));
+    await same(flags.sum(1), g(flags).sum(1));
+    const bytes = torch.randint(0, 255, [2, 3000]).to("uint8");
+    await same(bytes.sum(1), g(bytes).sum(1));
+    for (const dt of ["float16", "bfloat16"] as const) {
+      const h = torch.randn([3, 4000]).to(dt);
+      await same(h.sum(1), g(h).sum(1));
+      await same(h.argmax(1), g(h).argmax(1));
+    }
+    // NaN: the first NaN wins argmax/argmin; max propagates it
+    const data = torch.randn([3, 6000]).dataSync() as Float32Array;
+    for (const [r, c] of [
+      [0, 4097],
+      [1, 100],
+      [1, 5999],
+    ] as [number, number][])
+      data[r * 6000 + c] = Number.NaN;
+    const nanX = torch.fromBuffer(data, { shape: [3, 6000] });
+    await same(nanX.argmax(1), g(nanX).argmax(1));
+    await same(nanX.argmin(1), g(nanX).argmin(1));
+    await same(nanX.amax(1), g(nanX).amax(1));
+    await same(nanX.sum(1), g(nanX).sum(1));
+    const tied = torch.ones([2, 5000]);
+    await same(tied.argmax(1), g(tied).argmax(1));
+    await same(torch.zeros([0, 3000]).sum(1), g(torch.zeros([0, 3000])).sum(1));
+  });
 });
