@@ -3,6 +3,7 @@
 // serves every size. Orders are the contract's (core/src/backend.ts): reductions are the pairwise
 // tree over adjacent elements (a stack of aligned blocks), matmul sums k sequentially, scan and
 // scatter are sequential.
+import * as core from "@lockstep/core";
 import { type DType, ir, type ReduceKernel, type View } from "@lockstep/core";
 import { ENTRY, PRELUDE } from "./runtime.js";
 import { computeType, fromStorage, isFloat, newContext, renderExp, storageType, toStorage, type WgslContext } from "./wgsl.js";
@@ -89,6 +90,15 @@ export function slotsKey(slots: Slots): string {
   return `${slots.of.join(",")}|${slots.bufs.map((b) => `${b.dtype}${b.writable ? "w" : "r"}`).join(",")}`;
 }
 
+/**
+ * Global switches that change how the same IR renders (portable numerics): part of every cached
+ * source's key. Looked up on the module so that a core without the switch still loads.
+ */
+export function renderModeKey(): string {
+  const portable = (core as { isPortableNumericsEnabled?: () => boolean }).isPortableNumericsEnabled;
+  return portable?.() ? "portable" : "native";
+}
+
 /** Generated sources and their constant words, by structural key: rendering WGSL per call costs more than the dispatch. */
 const elementwiseCache = new Map<string, { source: string; consts: number[] }>();
 const CACHE_LIMIT = 2048;
@@ -97,7 +107,7 @@ const CACHE_LIMIT = 2048;
 export function elementwiseKernel(e: Exp, shape: readonly number[], out: View, inputs: readonly View[], slots: Slots): Kernel {
   const rank = shape.length;
   // the key holds every constant's value (expKey), so the cached words are this call's
-  const key = `${rank}|${out.dtype}|${slotsKey(slots)}|${ir.expKey(e)}`;
+  const key = `${renderModeKey()}|${rank}|${out.dtype}|${slotsKey(slots)}|${ir.expKey(e)}`;
   let hit = elementwiseCache.get(key);
   if (!hit) {
     hit = renderElementwise(e, rank, out, inputs, slots);

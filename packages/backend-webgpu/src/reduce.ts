@@ -11,7 +11,7 @@
 // first of equal values), which these pairwise merges reproduce because indices stay in order.
 import { type DType, ir, type ReduceKernel, type View } from "@lockstep/core";
 import type { GpuStorage } from "./backend.js";
-import { combineFn, rawLoad, rawStore } from "./kernels.js";
+import { combineFn, rawLoad, rawStore, renderModeKey } from "./kernels.js";
 import { PRELUDE, type Runtime } from "./runtime.js";
 import { computeType, isFloat, newContext, renderExp, storageType, type WgslContext } from "./wgsl.js";
 import { libSource } from "./wgsl_lib.js";
@@ -239,7 +239,7 @@ export function reduceParallel(rt: Runtime, k: ReduceKernel, out: View, input: V
   ];
   let consts: number[] | null = null;
   const source = (first: boolean, final: boolean) => {
-    const key = `${k.op}|${outRank}|${r}|${out.dtype}|${input.dtype}|${first}|${final}|${ir.expKey(k.map)}|${ir.expKey(k.post)}`;
+    const key = `${renderModeKey()}|${k.op}|${outRank}|${r}|${out.dtype}|${input.dtype}|${first}|${final}|${ir.expKey(k.map)}|${ir.expKey(k.post)}`;
     let s = cache.get(key);
     if (!s) {
       s = passSource(k, out, input, outRank, r, first, final);
