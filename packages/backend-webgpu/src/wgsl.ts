@@ -146,7 +146,6 @@ function renderCast(from: DType, to: DType, a: string, ctx: WgslContext): string
 }
 
 const UNARY_F: Record<string, string> = {
-  sqrt: "sqrt",
   exp: "exp",
   log: "log",
   log2: "log2",
@@ -183,6 +182,8 @@ function renderUnary(op: string, d: DType, from: DType, a: string, ctx: WgslCont
     return unsupported(`unary ${op}`, d);
   }
   switch (op) {
+    case "sqrt":
+      return round(d, isPortableNumericsEnabled() ? `${use(ctx, "sqrt_cr")}(${a})` : `sqrt(${a})`, ctx);
     case "neg":
       return `(-${a})`;
     case "abs":
@@ -245,7 +246,7 @@ function renderBinary(op: string, d: DType, from: DType, a: string, b: string, c
       case "mul":
         return r(g(`(${a} * ${b})`));
       case "div":
-        return r(g(`(${a} / ${b})`));
+        return r(isPortableNumericsEnabled() ? `${use(ctx, "div_cr")}(${a}, ${b})` : `(${a} / ${b})`);
       case "pow":
         return r(`${use(ctx, "pow_f32")}(${a}, ${b})`);
       case "atan2":

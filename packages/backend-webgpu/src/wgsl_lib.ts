@@ -243,6 +243,51 @@ fn fma_f32(a: f32, b: f32, c: f32) -> f32 {
   return s + round_odd_sum(se, pe);
 }`,
   },
+  // Correctly rounded division and square root for portable numerics: WGSL only promises 2.5 ulp
+  // (some GPUs deliver exactly that). The platform's result is corrected by testing it against the
+  // midpoints to its neighbours with exact remainders from the emulated fma (their signs are exact).
+  // Operands outside about [1e-18, 1e18] (where the emulated fma stops being exact), special values
+  // and results near the subnormal range keep the platform's answer.
+  div_cr: {
+    deps: ["fma_f32", "is_inf", "is_nan"],
+    code: `fn div_fix(a: f32, b: f32, q0: f32) -> f32 {
+  let aq = abs(q0);
+  // where the emulated fma is exact and half an ulp times b stays normal
+  if (!(aq > 1e-18 && aq < 1e18 && abs(b) > 1e-18 && abs(b) < 1e18 && abs(a) > 1e-24)) { return q0; }
+  let sgn = select(1.0, -1.0, (a < 0.0) != (b < 0.0));
+  let x = abs(a); let y = abs(b);
+  var q = aq;
+  for (var i = 0; i < 3; i = i + 1) {
+    let r = fma_f32(-q, y, x); // x - q*y, exact
+    let h = bitcast<f32>((bitcast<u32>(q) & 0x7f800000u) - (24u << 23u)); // half an ulp of q
+    let hy = h * y; // exact: a power of two times y
+    let bits = bitcast<u32>(q);
+    if (r > hy || (r == hy && (bits & 1u) == 1u)) { q = bitcast<f32>(bits + 1u); }
+    else if (r < -hy || (r == -hy && (bits & 1u) == 1u)) { q = bitcast<f32>(bits - 1u); }
+    else { break; }
+  }
+  return sgn * q;
+}
+fn div_cr(a: f32, b: f32) -> f32 { return div_fix(a, b, a / b); }`,
+  },
+  sqrt_cr: {
+    deps: ["fma_f32", "is_inf", "is_nan"],
+    code: `fn sqrt_fix(x: f32, s0: f32) -> f32 {
+  if (!(x > 1e-24 && x < 1e35)) { return s0; }
+  var s = s0;
+  for (var i = 0; i < 3; i = i + 1) {
+    let bits = bitcast<u32>(s);
+    let up = bitcast<f32>(bits + 1u);
+    let down = bitcast<f32>(bits - 1u);
+    // s is right iff s·down < x <= s·up (Tuckerman); the fma's sign of x - s·t is exact
+    if (fma_f32(-s, up, x) > 0.0) { s = up; }
+    else if (fma_f32(-s, down, x) <= 0.0) { s = down; }
+    else { break; }
+  }
+  return s;
+}
+fn sqrt_cr(x: f32) -> f32 { return sqrt_fix(x, sqrt(x)); }`,
+  },
   // ---- int64 as vec2<u32>(low, high), two's complement ----
   i64_from_i32: { code: "fn i64_from_i32(x: i32) -> vec2<u32> { return vec2<u32>(u32(x), select(0u, 0xffffffffu, x < 0)); }" },
   i64_add: {
