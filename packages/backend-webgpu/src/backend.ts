@@ -5,6 +5,7 @@ import { matmulKernel, scanKernel, scatterKernel, sortKernel } from "./kernels_m
 import { tiledMatmulKernel, tiledMatmulSupports } from "./matmul.js";
 import { canReduceInParallel, reduceParallel } from "./reduce.js";
 import type { Runtime } from "./runtime.js";
+import { canSortBitonic, sortBitonic } from "./sort.js";
 import { computeType, wordsPer } from "./wgsl.js";
 
 /** A tensor storage on the GPU. */
@@ -148,6 +149,10 @@ export class WebGPUBackend implements Backend {
   sort(values: View, indices: View, input: View, descending: boolean): void {
     const n = input.shape.reduce((x, y) => x * y, 1);
     if (n === 0) return;
+    if (canSortBitonic(values, indices, input)) {
+      sortBitonic(this.rt, values, indices, input, descending);
+      return;
+    }
     const slots = slotsFor([values, indices, input], [true, true, false]);
     this.run(sortKernel(values, indices, input, descending, slots), slots, n);
   }

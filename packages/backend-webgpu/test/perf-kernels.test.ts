@@ -147,4 +147,31 @@ describe.skipIf(start instanceof Error)(`optimised webgpu kernels (${why})`, () 
     await same(tied.argmax(1), g(tied).argmax(1));
     await same(torch.zeros([0, 3000]).sum(1), g(torch.zeros([0, 3000])).sum(1));
   });
+
+  it("sort: long rows with ties and NaN, both directions, strided rows, ints and 16-bit floats", async () => {
+    torch.manualSeed(5);
+    for (const n of [512, 1000, 2048, 3001, 100_000]) {
+      // few distinct values: many ties, which must keep their order (stable)
+      const x = torch.randint(0, 50, [n]).to("float32");
+      const data = x.dataSync() as Float32Array;
+      for (let i = 7; i < n; i += 97) data[i] = Number.NaN;
+      data[3] = -0;
+      const y = torch.fromBuffer(data, { shape: [n] });
+      for (const desc of [false, true]) {
+        const [v, i] = y.sort(0, desc);
+        const [gv, gi] = g(y).sort(0, desc);
+        await same(v, gv);
+        await same(i, gi);
+      }
+    }
+    const m = torch.randn([3, 1500]);
+    await same(m.t().contiguous().t().sort(1)[1], g(m).t().contiguous().t().sort(1)[1]);
+    await same(m.t().sort(0, true)[0], g(m).t().sort(0, true)[0]); // rows strided in memory
+    const ints = torch.randint(-5, 5, [2, 2500]).to("int32");
+    await same(ints.sort(1)[1], g(ints).sort(1)[1]);
+    const longs = torch.randint(-(2 ** 40), 2 ** 40, [1, 700]);
+    await same(longs.sort(1, true)[0], g(longs).sort(1, true)[0]);
+    const h = torch.randn([2, 900]).to("float16");
+    await same(h.sort(1)[1], g(h).sort(1)[1]);
+  });
 });
