@@ -48,4 +48,19 @@ async function run(steps: number): Promise<SmokeResult> {
   }
 }
 
-(globalThis as { lockstepSmoke?: (steps: number) => Promise<SmokeResult> }).lockstepSmoke = run;
+/** Only start WebGPU: what initWebGPU() gives where the browser exposes no adapter. */
+async function start(): Promise<{ ok: boolean; errorName?: string; error?: string; isDeviceUnavailable?: boolean }> {
+  try {
+    await initWebGPU();
+    return { ok: true };
+  } catch (e) {
+    return {
+      ok: false,
+      errorName: (e as Error).name,
+      error: (e as Error).message,
+      isDeviceUnavailable: e instanceof torch.DeviceUnavailableError,
+    };
+  }
+}
+
+Object.assign(globalThis, { lockstepSmoke: run, lockstepStart: start });

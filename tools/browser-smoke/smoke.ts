@@ -71,39 +71,56 @@ const server = createServer((req, res) => {
 await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
 const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
 
-const browser = await chromium.launch({
-  executablePath,
-  headless: true,
-  args: [
-    "--enable-unsafe-webgpu", // without it the adapter is null on a software rasterizer
-    "--enable-webgpu-developer-features", // the adapter's description
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-quic",
-    "--no-first-run",
-    "--no-sandbox", // CI runs as root
-    // (playwright starts every launch with a fresh temporary profile)
-  ],
-});
+const flags = [
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--disable-quic",
+  "--no-first-run",
+  "--no-sandbox", // CI runs as root
+  // (playwright starts every launch with a fresh temporary profile)
+];
 const console_: string[] = [];
-let result: SmokeResult | null = null;
 let version = "";
+
+/** Open the page in a fresh headless Chromium started with `args`, and evaluate `fn(arg)` there. */
+async function inPage<R>(args: string[], fn: (arg: number) => Promise<R>, arg: number): Promise<R> {
+  const browser = await chromium.launch({ executablePath, headless: true, args: [...args, ...flags] });
+  try {
+    version = browser.version();
+    const page = await browser.newPage();
+    page.on("console", (m) => console_.push(`${m.type()}: ${m.text()}`));
+    page.on("pageerror", (e) => console_.push(`pageerror: ${e.message}`));
+    await page.goto(url);
+    await page.waitForFunction(() => "lockstepSmoke" in globalThis, null, { timeout: 60_000 });
+    return await page.evaluate(fn, arg);
+  } finally {
+    await browser.close();
+  }
+}
+
+interface Started {
+  ok: boolean;
+  errorName?: string;
+  error?: string;
+  isDeviceUnavailable?: boolean;
+}
+let result: SmokeResult;
+let withoutFlag: Started = { ok: false };
 try {
-  version = browser.version();
-  const page = await browser.newPage();
-  page.on("console", (m) => console_.push(`${m.type()}: ${m.text()}`));
-  page.on("pageerror", (e) => console_.push(`pageerror: ${e.message}`));
-  await page.goto(url);
-  await page.waitForFunction(() => "lockstepSmoke" in globalThis, null, { timeout: 60_000 });
-  result = await page.evaluate(
+  result = await inPage(
+    [
+      "--enable-unsafe-webgpu", // without it the adapter is null on a software rasterizer
+      "--enable-webgpu-developer-features", // the adapter's description
+    ],
     (steps) => (globalThis as unknown as { lockstepSmoke: (n: number) => Promise<SmokeResult> }).lockstepSmoke(steps),
     STEPS,
   );
+  // the same page without the flag: no adapter, which must give DeviceUnavailableError
+  withoutFlag = await inPage([], () => (globalThis as unknown as { lockstepStart: () => Promise<Started> }).lockstepStart(), 0);
 } catch (e) {
   result = { ok: false, error: `driver: ${(e as Error).message}` };
 } finally {
-  await browser.close();
   server.close();
 }
 
@@ -111,6 +128,7 @@ try {
 const detail = {
   chromium: version,
   steps: STEPS,
+  withoutFlag,
   console:
     console_.length > 12 ? [...console_.slice(0, 8), `... ${console_.length - 12} more ...`, ...console_.slice(-4)] : console_,
 };
@@ -123,6 +141,10 @@ const cpu = result.cpu as number[];
 const gpu = result.webgpu as number[];
 const worst = Math.max(...cpu.map((c, i) => Math.abs(c - (gpu[i] as number))));
 const trained = (cpu.at(-1) as number) < (cpu[0] as number) / 2;
+// where Chromium exposes an adapter even without the flag (a real GPU), that check does not apply
+const typedNoAdapter =
+  withoutFlag.ok ||
+  (withoutFlag.isDeviceUnavailable === true && /found no adapter|no navigator\.gpu/.test(withoutFlag.error ?? ""));
 const out = {
   adapter: result.adapter,
   webgpuSeconds: (result.webgpuMs ?? 0) / 1000,
@@ -131,8 +153,12 @@ const out = {
   webgpu: gpu,
   ...detail,
 };
-if (gpu.length === STEPS && worst < TOLERANCE && trained) finish("passed", out);
+if (gpu.length === STEPS && worst < TOLERANCE && trained && typedNoAdapter) finish("passed", out);
 finish("failed", {
-  reason: trained ? `losses differ by ${worst} (tolerance ${TOLERANCE})` : "the reference did not train",
+  reason: !typedNoAdapter
+    ? "without --enable-unsafe-webgpu, initWebGPU() did not reject with DeviceUnavailableError"
+    : trained
+      ? `losses differ by ${worst} (tolerance ${TOLERANCE})`
+      : "the reference did not train",
   ...out,
 });

@@ -44,7 +44,10 @@ export async function acquireGpu(opts: GpuOptions = {}): Promise<GpuHandle> {
   if (!adapter)
     throw new DeviceUnavailableError(
       "webgpu",
-      `${where} found no adapter. Without a GPU, install a software one: 'bash tools/install-webgpu-adapter.sh' and export VK_ICD_FILENAMES to the manifest it prints`,
+      keepAlive
+        ? `${where} found no adapter. Without a GPU, install a software one: 'bash tools/install-webgpu-adapter.sh' and export VK_ICD_FILENAMES to the manifest it prints`
+        : // a browser: what helps there is a flag, not a driver install
+          `${where} found no adapter (WebGPU is blocked or disabled here; without a GPU, Chromium exposes its software adapter when started with --enable-unsafe-webgpu)`,
     );
   const hasF16 = adapter.features.has("shader-f16");
   const hasTimestamps = adapter.features.has("timestamp-query");

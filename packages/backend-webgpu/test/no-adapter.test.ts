@@ -19,9 +19,14 @@ describe("without an adapter", () => {
     const line = r.stdout.trim().split("\n").at(-1) as string;
     const out = JSON.parse(line) as {
       available: boolean;
+      deviceCount: number;
+      utilityError: string;
       error: { name: string; op: string; message: string; isLockstep: boolean } | null;
     };
     expect(out.available).toBe(false);
+    expect(out.deviceCount).toBe(0);
+    // the utilities say what is missing rather than returning made-up numbers
+    expect(out.utilityError).toMatch(/^DeviceUnavailableError: memoryAllocated: WebGPU is not initialised/);
     expect(out.error).not.toBeNull();
     expect(out.error?.name).toBe("DeviceUnavailableError");
     expect(out.error?.isLockstep).toBe(true);
