@@ -59,9 +59,11 @@ describe.skipIf(unavailable !== null)(`webgpu deterministic mode (${adapterName}
   it("a WebGPU kernel declared nondeterministic is refused by name, and allowed when the mode is off", async () => {
     // the real backend, but declaring its scatter nondeterministic (as an atomics-based kernel would)
     const real = torch.zeros([1], { device: "webgpu" })._storage.backend;
+    // (writable and configurable: registerDevice may wrap the backend in a Proxy, whose get must be free to return a bound copy)
+    const own = { writable: true, configurable: true };
     const atomic = Object.create(real, {
-      name: { value: "webgpu-atomic" },
-      isDeterministic: { value: (p: string) => p !== "scatter" },
+      name: { value: "webgpu-atomic", ...own },
+      isDeterministic: { value: (p: string) => p !== "scatter", ...own },
     }) as torch.Backend;
     torch.registerDevice("webgpu-atomic", atomic);
     const x = torch.zeros([4], { device: "webgpu-atomic" });

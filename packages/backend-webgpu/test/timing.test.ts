@@ -54,7 +54,7 @@ describe.skipIf(unavailable !== null)(`webgpu device timer (${adapterName})`, ()
     run(heavy, 64, 2, false, enc);
     run(heavy, 64, null, true, enc); // attributed to no event
     enc = dev.createCommandEncoder(); // a second submit: a second resolve batch
-    run(heavy, 64, 3, false, enc);
+    for (let i = 0; i < 3; i++) run(heavy, 64, 3, false, enc);
     run(heavy, 64, 3, true, enc);
     const times = await timer.stop();
     expect([...times.keys()].sort()).toEqual([1, 2, 3]);
@@ -63,7 +63,7 @@ describe.skipIf(unavailable !== null)(`webgpu device timer (${adapterName})`, ()
     expect(t1).toBeGreaterThanOrEqual(0);
     expect(t2).toBeGreaterThan(10_000); // µs: 64 groups × 64 invocations × 20,000 iterations
     expect(t2).toBeGreaterThan(t1 as number);
-    expect(t3).toBeGreaterThan(1.3 * (t2 as number)); // two such passes
+    expect(t3).toBeGreaterThan(2 * (t2 as number)); // four such passes (wall-clock noise on a busy CPU stays well inside 2×)
     expect(timer.untimed).toBe(0);
     expect(timer.passTimestamps()).toBeUndefined(); // stopped
     out.destroy();
