@@ -72,7 +72,7 @@ function hostModule(type: string): DeviceModule {
   };
 }
 
-/** torch.cpu: the host's device utilities. */
-export const cpu: DeviceModule = hostModule("cpu");
-registerDeviceModule(cpu);
+/** The host's device utilities (getDeviceModule("cpu"); torch.cpu itself is the tensor function). */
+export const cpuModule: DeviceModule = hostModule("cpu");
+registerDeviceModule(cpuModule);
 registerDeviceModule(hostModule("reference"));

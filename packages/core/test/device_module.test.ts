@@ -1,7 +1,7 @@
-// torch.getDeviceModule / torch.cpu: the same device utilities for every device.
+// torch.getDeviceModule: the same device utilities for every device.
 import * as torch from "@lockstep/core";
 import { describe, expect, it } from "vitest";
-import { cpu, type DeviceModule, getDeviceModule, registerDeviceModule } from "../src/device_module.js";
+import { cpuModule as cpu, type DeviceModule, getDeviceModule, registerDeviceModule } from "../src/device_module.js";
 
 describe("device modules", () => {
   it("cpu reports the host: available, one device, named after its backend", async () => {
