@@ -5,6 +5,7 @@ import { matmulKernel, scanKernel, scatterKernel, sortKernel } from "./kernels_m
 import { tiledMatmulKernel, tiledMatmulSupports } from "./matmul.js";
 import { canReduceInParallel, reduceParallel } from "./reduce.js";
 import type { Runtime } from "./runtime.js";
+import { canScatterInParallel, scatterParallel } from "./scatter.js";
 import { canSortBitonic, sortBitonic } from "./sort.js";
 import { computeType, wordsPer } from "./wgsl.js";
 
@@ -160,6 +161,10 @@ export class WebGPUBackend implements Backend {
   scatter(target: View, offsets: View, src: View, mode: "set" | "add"): void {
     const n = offsets.shape.reduce((x, y) => x * y, 1);
     if (n === 0) return;
+    if (canScatterInParallel(target, offsets, src) && this.rt.parallelScatter) {
+      scatterParallel(this.rt, target, offsets, src, mode);
+      return;
+    }
     const slots = slotsFor([target, offsets, src], [true, false, false]);
     this.run(scatterKernel(target, offsets, src, mode, slots), slots, 1);
   }

@@ -61,11 +61,18 @@ export class Runtime {
    * and barriers are costly, so kernels that have a variant without them choose it here.
    */
   readonly cpuAdapter: boolean;
+  /**
+   * Whether long scatters use the sorted parallel path. On CPU adapters one invocation walking the
+   * updates in order is faster than sorting them (no parallel hardware to win back the sort's cost).
+   */
+  parallelScatter: boolean;
 
   constructor(readonly gpu: GpuHandle) {
     this.device = gpu.device;
     const forced = typeof process !== "undefined" ? process.env?.LOCKSTEP_WEBGPU_CPU_ADAPTER : undefined;
     this.cpuAdapter = forced ? forced === "1" : /llvmpipe|lavapipe|swiftshader|software/i.test(gpu.adapterInfo);
+    const scatter = typeof process !== "undefined" ? process.env?.LOCKSTEP_WEBGPU_PARALLEL_SCATTER : undefined;
+    this.parallelScatter = scatter ? scatter === "1" : !this.cpuAdapter;
     this.align = Math.max(16, this.device.limits.minStorageBufferOffsetAlignment);
     this.arena = this.device.createBuffer({ size: ARENA_BYTES, usage: STORAGE | COPY_DST });
   }

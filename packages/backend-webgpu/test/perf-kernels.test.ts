@@ -174,4 +174,47 @@ describe.skipIf(start instanceof Error)(`optimised webgpu kernels (${why})`, () 
     const h = torch.randn([2, 900]).to("float16");
     await same(h.sort(1)[1], g(h).sort(1)[1]);
   });
+
+  it("scatter: long scatters with duplicates apply in index order (add) and keep the last (set)", async () => {
+    torch.manualSeed(6);
+    const rt = (torch.zeros([1], { device: "webgpu" })._storage.backend as unknown as { rt: { parallelScatter: boolean } }).rt;
+    const was = rt.parallelScatter;
+    try {
+      for (const parallel of [true, false]) {
+        rt.parallelScatter = parallel; // both paths (a CPU adapter defaults to the sequential one)
+        for (const n of [5000, 70_001]) {
+          // few targets: long runs of duplicates, whose sums depend on the order
+          const index = torch.randint(0, 37, [n]);
+          const src = cancelling([n]);
+          const base = torch.randn([37]);
+          await same(base.indexAdd(0, index, src), g(base).indexAdd(0, g(index), g(src)));
+          const wide = torch.randint(0, 3000, [n]);
+          const t2 = torch.zeros([3000]);
+          await same(t2.indexAdd(0, wide, src), g(t2).indexAdd(0, g(wide), g(src)));
+          const h = src.to("bfloat16");
+          await same(base.to("bfloat16").indexAdd(0, index, h), g(base.to("bfloat16")).indexAdd(0, g(index), g(h)));
+          const ints = torch.randint(-9, 9, [n]).to("int32");
+          await same(
+            torch.zeros([37], { dtype: "int32" }).indexAdd(0, index, ints),
+            g(torch.zeros([37], { dtype: "int32" })).indexAdd(0, g(index), g(ints)),
+          );
+        }
+        // "set" with duplicates: the last update of each target wins
+        const n = 6000;
+        const idx = torch.randint(0, 100, [n]);
+        const vals = torch.randn([n]);
+        const target = torch.zeros([100]);
+        await same(target.scatter(0, idx, vals), g(target).scatter(0, g(idx), g(vals)));
+        // conv backward: col2im is a scatter-add with kh·kw duplicates per pixel
+        const x = torch.randn([2, 3, 20, 20]).requiresGrad_();
+        const w = torch.randn([4, 3, 5, 5]);
+        torch.nn.functional.conv2d(x, w).sum().backward();
+        const gx = g(x.detach()).requiresGrad_();
+        torch.nn.functional.conv2d(gx, g(w)).sum().backward();
+        await same(x.grad as torch.Tensor, gx.grad as torch.Tensor);
+      }
+    } finally {
+      rt.parallelScatter = was;
+    }
+  });
 });
