@@ -66,7 +66,11 @@ registerBackend({
 });
 registerBackend({
   name: "webgpu",
-  init: async () => callInit(await importOptional("@lockstep/backend-webgpu"), "@lockstep/backend-webgpu", ["initWebGPU"]),
+  init: async () => {
+    const r = await callInit(await importOptional("@lockstep/backend-webgpu"), "@lockstep/backend-webgpu", ["initWebGPU"]);
+    // WGSL has no f64 (the backend raises DTypeError for it) until initWebGPU reports its own list
+    return { ...r, unsupportedDtypes: r.unsupportedDtypes ?? ["float64"] };
+  },
 });
 registerBackend({
   name: "cpu-fast",

@@ -17,13 +17,20 @@ export interface OpPromise {
   reason?: string;
 }
 
-/** Per-backend promises of one op: backend name → promise; "*" applies to every backend not named. */
+/**
+ * Per-backend promises of one op: backend name → promise; "*" applies to every backend not named;
+ * "<backend>:native" applies outside portable numerics.
+ */
 export type Promises = Record<string, OpPromise>;
 
 export const BITWISE: OpPromise = { ulp: 0 };
 
-export function promiseFor(promises: Promises | undefined, backend: string): OpPromise {
-  return promises?.[backend] ?? promises?.["*"] ?? BITWISE;
+/**
+ * The promise of `backend`. Outside portable numerics (torch.usePortableNumerics(false), where a
+ * backend may use its platform's transcendental functions) an entry "<backend>:native" comes first.
+ */
+export function promiseFor(promises: Promises | undefined, backend: string, portable = true): OpPromise {
+  return (!portable ? promises?.[`${backend}:native`] : undefined) ?? promises?.[backend] ?? promises?.["*"] ?? BITWISE;
 }
 
 export function describePromise(p: OpPromise): string {

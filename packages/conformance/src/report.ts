@@ -42,9 +42,10 @@ export interface Report {
   durationMs: number;
   /** Set when the backend could not start: nothing ran. */
   skipped?: string;
-  options: { numRuns: number; seed: number; ops?: string; golden: boolean };
+  options: { numRuns: number; seed: number; ops?: string; golden: boolean; portable: boolean };
   ops: Record<string, OpStats>;
-  summary: { ops: number; cases: number; failedOps: string[]; bitwiseOps: number };
+  /** failedOps: every op with a failure; unexpectedFailures: those without a known issue. */
+  summary: { ops: number; cases: number; failedOps: string[]; unexpectedFailures: string[]; bitwiseOps: number };
 }
 
 /** Running statistics of one op. */
@@ -89,13 +90,14 @@ export function summarize(ops: Record<string, OpStats>): Report["summary"] {
     ops: all.length,
     cases: all.reduce((n, [, s]) => n + s.cases, 0),
     failedOps: all.filter(([, s]) => s.failures.length > 0).map(([k]) => k),
+    unexpectedFailures: all.filter(([, s]) => s.failures.length > 0 && !s.knownIssue).map(([k]) => k),
     bitwiseOps: all.filter(([, s]) => s.cases > 0 && s.bitwiseFraction === 1).length,
   };
 }
 
 /** A fixed-width text table of the report, failures first. */
 export function formatTable(r: Report): string {
-  const head = `backend ${r.backend}${r.description ? ` (${r.description})` : ""}`;
+  const head = `backend ${r.backend}${r.description ? ` (${r.description})` : ""}${r.skipped ? "" : r.options.portable ? ", portable numerics" : ", native numerics"}`;
   if (r.skipped) return `${head}: SKIPPED — ${r.skipped}\n`;
   const rows = Object.entries(r.ops).sort(([a, x], [b, y]) => y.failures.length - x.failures.length || a.localeCompare(b));
   const w = Math.max(10, ...rows.map(([k]) => k.length));

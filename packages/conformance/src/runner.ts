@@ -267,7 +267,7 @@ export function caseToJson(spec: OpSpec, c: SpecCase): Record<string, unknown> {
 export const knownIssue = (spec: OpSpec, backend: string): string | undefined => spec.known?.[backend] ?? spec.known?.["*"];
 
 export async function runSpec(spec: OpSpec, b: StartedStatus, opts: RunOptions): Promise<OpStats> {
-  const promise = promiseFor(spec.promises, b.name);
+  const promise = promiseFor(spec.promises, b.name, torch.isPortableNumericsEnabled());
   const stats = new StatsBuilder(spec.kind ?? "spec", promise);
   stats.knownIssue = knownIssue(spec, b.name);
   const cases = fc.sample(spec.arb, { numRuns: opts.numRuns, seed: opts.seed });

@@ -1,5 +1,6 @@
 // The whole suite on one backend: op specs, op programs, Philox draws, determinism and dtype checks,
 // and the PyTorch golden cases; the result is the JSON report (README "Report schema").
+import * as torch from "@lockstep/core";
 import { type BackendStatus, startBackend } from "./backends.js";
 import { PHILOX_SPECS, runDeterminismChecks, runDtypeChecks } from "./checks.js";
 import { runGoldenOnBackend } from "./golden/cross.js";
@@ -19,6 +20,11 @@ export interface SuiteOptions {
   ops?: string;
   /** Include the PyTorch golden cases (default true). */
   golden?: boolean;
+  /**
+   * Run under torch.usePortableNumerics(true) (default), where every backend promises bitwise
+   * results; false compares the backends' native numerics (promises "<backend>:native").
+   */
+  portable?: boolean;
   /** Called after each op with its stats (progress output). */
   onOp?: (op: string, s: OpStats) => void;
 }
@@ -31,7 +37,8 @@ export async function runConformance(backend: string, opts: SuiteOptions = {}): 
   const status: BackendStatus = await startBackend(backend);
   const numRuns = opts.numRuns ?? DEFAULT_RUNS;
   const seed = opts.seed ?? DEFAULT_SEED;
-  const options = { numRuns, seed, golden: opts.golden ?? true, ...(opts.ops ? { ops: opts.ops } : {}) };
+  const portable = opts.portable ?? true;
+  const options = { numRuns, seed, golden: opts.golden ?? true, portable, ...(opts.ops ? { ops: opts.ops } : {}) };
   const base = { backend, startedAt: startedAt.toISOString(), options };
   const finish = (ops: Record<string, OpStats>, extra: Partial<Report> = {}): Report => {
     const end = new Date();
@@ -45,6 +52,22 @@ export async function runConformance(backend: string, opts: SuiteOptions = {}): 
     };
   };
   if (!status.ok) return finish({}, { skipped: status.reason });
+  const wasPortable = torch.isPortableNumericsEnabled();
+  torch.usePortableNumerics(portable);
+  try {
+    return await runAll(status, opts, options, finish);
+  } finally {
+    torch.usePortableNumerics(wasPortable);
+  }
+}
+
+async function runAll(
+  status: StartedStatus,
+  opts: SuiteOptions,
+  options: Report["options"],
+  finish: (ops: Record<string, OpStats>, extra?: Partial<Report>) => Report,
+): Promise<Report> {
+  const { numRuns, seed } = options;
   const ops: Record<string, OpStats> = {};
   const filter = opts.ops ? new RegExp(opts.ops) : null;
   const want = (k: string) => !filter || filter.test(k);

@@ -1,6 +1,7 @@
 // Every op spec, the op-program fuzzer, Philox draws, deterministic mode and dtype support, on every
 // registered backend against the reference. Skipped backends show as skipped with the reason.
-import { expect, it } from "vitest";
+import * as torch from "@lockstep/core";
+import { beforeAll, expect, it } from "vitest";
 import { runDeterminismChecks, runDtypeChecks } from "../src/checks.js";
 import { knownIssue, runSpec } from "../src/runner.js";
 import { ALL_SPECS, DEFAULT_SEED } from "../src/suite.js";
@@ -8,6 +9,9 @@ import { describeBackends, VITEST_RUNS } from "../src/vitest.js";
 
 const failures = (ops: Record<string, { failures: { detail: string; reproducer: unknown }[] }>) =>
   Object.entries(ops).flatMap(([k, s]) => s.failures.map((f) => `${k}: ${f.detail} ${JSON.stringify(f.reproducer)}`));
+
+// portable numerics: the mode in which every backend promises bitwise results (DESIGN §4)
+beforeAll(() => torch.usePortableNumerics(true));
 
 await describeBackends("conformance", (b) => {
   for (const spec of ALL_SPECS) {

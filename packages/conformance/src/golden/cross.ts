@@ -1,5 +1,6 @@
 // The golden cases as conformance cases: on the reference they are compared with PyTorch (with the
 // table's stated bounds); on any other backend with the reference (with the backend's promise).
+import * as torch from "@lockstep/core";
 import type { BackendStatus } from "../backends.js";
 import { REFERENCE_DEVICE } from "../backends.js";
 import { describePromise, promiseFor } from "../promise.js";
@@ -34,6 +35,17 @@ function goldenEvaluated(c: Case, ref: Evaluated): Evaluated {
 const hasTensorArgs = (c: Case): boolean => JSON.stringify(c.args).includes('"storage"');
 const errorLine = (e: unknown) => `${(e as Error)?.name ?? "Error"}: ${String((e as Error)?.message ?? e).split("\n")[0]}`;
 
+/** PyTorch's results are its native numerics: compare with the reference outside portable mode. */
+async function nativeNumerics<R>(f: () => Promise<R>): Promise<R> {
+  const was = torch.isPortableNumericsEnabled();
+  torch.usePortableNumerics(false);
+  try {
+    return await f();
+  } finally {
+    torch.usePortableNumerics(was);
+  }
+}
+
 /** Failing golden cases listed per op. */
 const MAX_LISTED = 5;
 
@@ -56,7 +68,7 @@ export async function runGoldenOnBackend(
       if (!entry || (opts.ops && !opts.ops.test(c.op))) continue;
       if (vsPyTorch && entry.known?.[c.id]) continue; // a documented PyTorch difference, reported as skipped by the suite
       if (!vsPyTorch && !hasTensorArgs(c)) continue; // creation ops without a device argument run on "cpu" either way
-      const promise = promiseFor(entry.backends, b.name);
+      const promise = promiseFor(entry.backends, b.name, torch.isPortableNumericsEnabled());
       const key = `golden:${c.op}`;
       let s = stats.get(key);
       if (!s) {
@@ -84,7 +96,9 @@ export async function runGoldenOnBackend(
       try {
         // against PyTorch on "cpu", as users run it and as the golden suite does; against another
         // backend on "reference", which no backend takes over
-        ref = await evaluateCase(c, entry, vsPyTorch ? "cpu" : REFERENCE_DEVICE);
+        ref = vsPyTorch
+          ? await nativeNumerics(() => evaluateCase(c, entry, "cpu"))
+          : await evaluateCase(c, entry, REFERENCE_DEVICE);
       } catch (e) {
         if (vsPyTorch) {
           s.add(Number.POSITIVE_INFINITY, false);
