@@ -406,14 +406,6 @@ function runner(op: string): ((a: unknown[], k: Record<string, unknown>) => Tens
   return undefined;
 }
 
-// PyTorch 1.13's CPU bfloat16 matrix products run one of three kernels (measured on this build):
-// oneDNN when M·K·N > 4096 (float32 accumulation, one rounding), its own gemm with float32
-// accumulation when B is a transposed contiguous matrix (x @ Wᵀ), and otherwise — small mm, dot
-// below 4096 elements, bmm below 400 products — a loop that rounds every product and every partial
-// sum to bfloat16. lockstep's matmul always accumulates in float32 and rounds once.
-const BF16_STEPWISE =
-  "PyTorch's small bfloat16 matmul kernels round each product and partial sum to bfloat16; lockstep's matmul accumulates in float32 and rounds once (a reference-backend matter, not autocast's)";
-
 /** Cases whose result lockstep does not reproduce yet, and why (none is about the op lists). */
 const KNOWN: Record<string, string> = {
   "nn.functional.layer_norm/0":

@@ -122,7 +122,11 @@ describe("portable float32 functions: special values", () => {
   it("pow follows C's special cases", () => {
     const xs: number[] = [];
     const ys: number[] = [];
-    for (const x of specials) for (const y of specials) xs.push(x), ys.push(y);
+    for (const x of specials)
+      for (const y of specials) {
+        xs.push(x);
+        ys.push(y);
+      }
     const got = portable((t) => torch.pow(t.narrow(0, 0, xs.length), t.narrow(0, xs.length, xs.length)), [...xs, ...ys]);
     xs.forEach((x, i) => {
       const y = ys[i] as number;

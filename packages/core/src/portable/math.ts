@@ -36,7 +36,7 @@ function poly(x: Exp, cs: readonly number[]): Exp {
 /** 2^k as a float32 for an int32 k in [-126, 127], built from its bits. */
 const pow2 = (k: Exp): Exp => bitcast(mul(add(k, n(127)), n(1 << 23)), F);
 
-const LOG2E = 1.4426950408889634;
+const LOG2E = Math.LOG2E;
 const LN2_HI = 0.693359375; // 9 significant bits: k·LN2_HI is exact
 const LN2_LO = -2.1219444e-4;
 const EXP_POLY = [1.98756915e-4, 1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1];
