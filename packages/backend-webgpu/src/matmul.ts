@@ -7,7 +7,7 @@
 // starts at +0 and a sum with +0 is never -0). Products are multiplied by one() before the add,
 // so no driver can contract them into an FMA: fma(p, 1, acc) rounds p + acc once, as required.
 import type { DType, View } from "@lockstep/core";
-import { declareBuffers, type Kernel, rawLoad, rawStore, type Slots } from "./kernels.js";
+import { declareBuffers, type Kernel, rawLoad, rawStore, type Slots, slotsKey } from "./kernels.js";
 import { PRELUDE } from "./runtime.js";
 import { computeType, fromStorage, newContext, type WgslContext } from "./wgsl.js";
 import { libSource } from "./wgsl_lib.js";
@@ -35,14 +35,19 @@ interface Shape {
 const SHARED: Shape = { RM: 4, RN: 4, WX: 16, WY: 16 };
 const CPU: Shape = { RM: 8, RN: 8, WX: 8, WY: 8 };
 
-function shapeFor(shared: boolean): Shape {
+/** Register block per invocation on CPU adapters: up to 8×8, smaller when M or N is small (less padding). */
+function shapeFor(shared: boolean, M: number, N: number): Shape {
   const env = typeof process !== "undefined" ? process.env?.LOCKSTEP_WEBGPU_MM : undefined;
   if (env) {
     const [RM, RN, WX, WY] = env.split(",").map(Number) as [number, number, number, number];
     return { RM, RN, WX, WY };
   }
-  return shared ? SHARED : CPU;
+  if (shared) return SHARED;
+  const fit = (n: number) => Math.min(CPU.RM, 2 ** Math.ceil(Math.log2(Math.max(1, Math.ceil(n / 8)))));
+  return { ...CPU, RM: fit(M), RN: fit(N) };
 }
+
+const sources = new Map<string, string>();
 
 /**
  * Params: [B, M, N, K, a off, a strides(3), b off, b strides(3), out off, out strides(3)].
@@ -55,11 +60,29 @@ export function tiledMatmulKernel(
   slots: Slots,
   opts: { shared: boolean },
 ): Kernel & { groups: [number, number, number] } {
-  const { RM, RN, WX, WY } = shapeFor(opts.shared);
+  const [B, M, K] = a.shape as [number, number, number];
+  const N = b.shape[2] as number;
+  const shape = shapeFor(opts.shared, M, N);
+  const { RM, RN, WX, WY } = shape;
+  const key = `${opts.shared}|${RM},${RN},${WX},${WY}|${out.dtype}|${slotsKey(slots)}`;
+  let source = sources.get(key);
+  if (!source) {
+    source = matmulSource(out.dtype, slots, shape, opts.shared);
+    sources.set(key, source);
+  }
+  const TM = RM * WY;
+  const TN = RN * WX;
+  const params = [B, M, N, K, a.offset, ...a.strides, b.offset, ...b.strides, out.offset, ...out.strides];
+  const gx = Math.ceil(N / TN);
+  const gy = Math.ceil(M / TM);
+  return { source, params, groups: [gx, gy, B] };
+}
+
+function matmulSource(d: DType, slots: Slots, shape: Shape, shared: boolean): string {
+  const { RM, RN, WX, WY } = shape;
   const TM = RM * WY;
   const TN = RN * WX;
   const NT = WX * WY;
-  const d = out.dtype;
   const ctx: WgslContext = newContext({ param: noCtx, load: noCtx, gload: noCtx, coord: noCtx, acc: "acc" });
   const t = computeType(d);
   const sa = slots.of[1] as number;
@@ -84,7 +107,7 @@ export function tiledMatmulKernel(
   ${rows.map((r) => `let i${r} = ti + lid.y + ${WY * r}u;`).join(" ")}
   ${cols.map((c) => `let j${c} = tj + lid.x + ${WX * c}u;`).join(" ")}`;
   let body: string;
-  if (opts.shared) {
+  if (shared) {
     body = `for (var k0 = 0u; k0 < K; k0 = k0 + ${TK}u) {
     for (var q = 0u; q < ${Math.ceil((TK * TM) / NT)}u; q++) {
       let e = tid + q * ${NT}u;
@@ -125,10 +148,10 @@ export function tiledMatmulKernel(
     ${cols.map((c) => `pb${c} = pb${c} + P[10];`).join(" ")}
   }`;
   }
-  const source = `${PRELUDE}
+  return `${PRELUDE}
 ${declareBuffers(slots)}
 ${libSource(ctx.lib)}
-${opts.shared ? `var<workgroup> As: array<${t}, ${TK * TM}>;\nvar<workgroup> Bs: array<${t}, ${TK * TN}>;` : ""}
+${shared ? `var<workgroup> As: array<${t}, ${TK * TM}>;\nvar<workgroup> Bs: array<${t}, ${TK * TN}>;` : ""}
 @compute @workgroup_size(${WX}, ${WY})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
   let M = P[1]; let N = P[2]; let K = P[3];
@@ -143,11 +166,4 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   ${body}
   ${stores}
 }`;
-  const [B, M, K] = a.shape as [number, number, number];
-  const N = b.shape[2] as number;
-  const params = [B, M, N, K, a.offset, ...a.strides, b.offset, ...b.strides, out.offset, ...out.strides];
-  const gx = Math.ceil(N / TN);
-  const gy = Math.ceil(M / TM);
-  void MAX_GRID;
-  return { source, params, groups: [gx, gy, B] };
 }

@@ -60,7 +60,7 @@ export class Runtime {
    * A CPU implementation of WebGPU (lavapipe, SwiftShader): caches stand in for workgroup memory
    * and barriers are costly, so kernels that have a variant without them choose it here.
    */
-  readonly cpuAdapter: boolean;
+  cpuAdapter: boolean;
   /**
    * Whether long scatters use the sorted parallel path. On CPU adapters one invocation walking the
    * updates in order is faster than sorting them (no parallel hardware to win back the sort's cost).

@@ -38,6 +38,41 @@ function cancelling(shape: number[]): torch.Tensor {
 describe.skipIf(start instanceof Error)(`optimised webgpu kernels (${why})`, () => {
   const g = (t: torch.Tensor) => t.to("webgpu");
 
+  /** The runtime under the webgpu device (tests switch its adapter-dependent kernel choices). */
+  const runtime = () =>
+    (
+      torch.zeros([1], { device: "webgpu" })._storage.backend as unknown as {
+        rt: { cpuAdapter: boolean; parallelScatter: boolean };
+      }
+    ).rt;
+
+  it("matmul: the workgroup-tiled (GPU) variant equals the reference too", async () => {
+    const rt = runtime();
+    const was = rt.cpuAdapter;
+    rt.cpuAdapter = !was; // the variant this adapter does not use by default
+    try {
+      torch.manualSeed(7);
+      for (const [m, k, n] of [
+        [1, 1, 1],
+        [65, 17, 63],
+        [130, 333, 70],
+      ] as [number, number, number][]) {
+        const a = cancelling([m, k]);
+        const b = cancelling([k, n]);
+        await same(torch.matmul(a, b), torch.matmul(g(a), g(b)));
+        await same(torch.matmul(b.t(), a.t()), torch.matmul(g(b).t(), g(a).t()));
+      }
+      const x = torch.randn([2, 37, 129]).to("float16");
+      const y = torch.randn([2, 129, 41]).to("float16");
+      await same(torch.matmul(x, y), torch.matmul(g(x), g(y)));
+      const i = torch.randint(-1000, 1000, [19, 300]).to("int32");
+      const j = torch.randint(-1000, 1000, [300, 23]).to("int32");
+      await same(torch.matmul(i, j), torch.matmul(g(i), g(j)));
+    } finally {
+      rt.cpuAdapter = was;
+    }
+  });
+
   it("matmul: odd sizes, K = 1, 0-sized, large K with cancellation", async () => {
     torch.manualSeed(1);
     for (const [m, k, n] of [
@@ -177,7 +212,7 @@ describe.skipIf(start instanceof Error)(`optimised webgpu kernels (${why})`, () 
 
   it("scatter: long scatters with duplicates apply in index order (add) and keep the last (set)", async () => {
     torch.manualSeed(6);
-    const rt = (torch.zeros([1], { device: "webgpu" })._storage.backend as unknown as { rt: { parallelScatter: boolean } }).rt;
+    const rt = runtime();
     const was = rt.parallelScatter;
     try {
       for (const parallel of [true, false]) {
