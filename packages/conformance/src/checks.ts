@@ -81,19 +81,30 @@ export const PHILOX_SPECS: OpSpec[] = [
 
 // ---- determinism ----
 
-/** One op per backend primitive whose determinism a backend declares. */
-const PRIMITIVE_OPS: Record<string, (device: string) => Tensor> = {
-  reduce: (d) => torch.sum(torch.arange(0, 1000, { dtype: "float32", device: d }).mul(0.001).sin(), 0),
-  scan: (d) => torch.cumsum(torch.arange(0, 100, { dtype: "float32", device: d }).mul(0.01).exp(), 0),
-  matmul: (d) => {
-    const a = torch.arange(0, 64, { dtype: "float32", device: d }).reshape([8, 8]).mul(0.1).cos();
-    return torch.mm(a, a);
+/** One op per backend primitive whose determinism a backend declares, with its host inputs. */
+const f32 = (n: number, f: (i: number) => number) =>
+  torch.tensor(
+    Array.from({ length: n }, (_, i) => f(i)),
+    { dtype: "float32", device: REFERENCE_DEVICE },
+  );
+const PRIMITIVE_OPS: Record<string, { inputs: () => Tensor[]; run: (x: Tensor[]) => Tensor }> = {
+  reduce: { inputs: () => [f32(1000, (i) => Math.sin(i * 0.001))], run: ([x]) => torch.sum(x as Tensor, 0) },
+  scan: { inputs: () => [f32(100, (i) => Math.exp(i * 0.01))], run: ([x]) => torch.cumsum(x as Tensor, 0) },
+  matmul: {
+    inputs: () => [f32(64, (i) => Math.cos(i * 0.1)).reshape([8, 8])],
+    run: ([a]) => torch.mm(a as Tensor, a as Tensor),
   },
-  sort: (d) => torch.sort(torch.arange(0, 50, { dtype: "float32", device: d }).mul(0.37).sin(), 0, false, { stable: true })[1],
-  scatter: (d) => {
-    const idx = torch.tensor([0, 2, 2, 1, 0, 2], { device: d });
-    const src = torch.tensor([0.1, 0.2, 0.3, 0.4, 0.5, 0.6], { dtype: "float32", device: d });
-    return torch.zeros([3], { device: d }).indexAdd(0, idx, src);
+  sort: {
+    inputs: () => [f32(50, (i) => Math.sin(i * 0.37))],
+    run: ([x]) => torch.sort(x as Tensor, 0, false, { stable: true })[1],
+  },
+  scatter: {
+    inputs: () => [
+      torch.zeros([3], { device: REFERENCE_DEVICE }),
+      torch.tensor([0, 2, 2, 1, 0, 2], { device: REFERENCE_DEVICE }),
+      f32(6, (i) => (i + 1) / 10),
+    ],
+    run: ([x, idx, src]) => (x as Tensor).indexAdd(0, idx as Tensor, src as Tensor),
   },
 };
 
@@ -108,7 +119,10 @@ async function read(t: Tensor): Promise<Float32Array | BigInt64Array> {
  */
 export async function runDeterminismChecks(b: StartedStatus): Promise<Record<string, OpStats>> {
   const out: Record<string, OpStats> = {};
-  for (const [prim, op] of Object.entries(PRIMITIVE_OPS)) {
+  for (const [prim, spec] of Object.entries(PRIMITIVE_OPS)) {
+    const host = spec.inputs();
+    const placed = b.device === REFERENCE_DEVICE ? host : await Promise.all(host.map((t) => torch.toAsync(t, b.device)));
+    const op = (device: string) => spec.run(device === REFERENCE_DEVICE ? host : placed);
     const s = new StatsBuilder(
       "check",
       "deterministic mode: repeatable bit for bit, or NondeterministicError naming op and device",

@@ -193,7 +193,11 @@ export type CaseResult =
 /** Dtypes a case uses (inputs; and dtype parameters such as casts' targets). */
 function caseDtypes(c: SpecCase): DType[] {
   const ds = c.inputs.map((d) => d.dtype);
-  for (const v of Object.values(c.params)) if (typeof v === "string" && v in DTYPE_SET) ds.push(v as DType);
+  const walk = (v: unknown): void => {
+    if (typeof v === "string" && v in DTYPE_SET) ds.push(v as DType);
+    else if (v && typeof v === "object") for (const x of Object.values(v)) walk(x);
+  };
+  walk(c.params);
   return ds;
 }
 const DTYPE_SET: Record<string, true> = {

@@ -5,7 +5,7 @@ import { type BackendStatus, startBackend } from "./backends.js";
 import { PHILOX_SPECS, runDeterminismChecks, runDtypeChecks } from "./checks.js";
 import { runGoldenOnBackend } from "./golden/cross.js";
 import { PROGRAM_SPEC } from "./program.js";
-import { type OpStats, type Report, summarize } from "./report.js";
+import { type OpStats, type Report, StatsBuilder, summarize } from "./report.js";
 import { type OpSpec, runSpec, type StartedStatus } from "./runner.js";
 import { SPECS } from "./specs.js";
 
@@ -75,14 +75,27 @@ async function runAll(
     ops[k] = s;
     opts.onOp?.(k, s);
   };
+  // A part that raises (a runner bug, a backend that crashes the process's device) becomes a failed
+  // row; the other parts still run.
+  const guarded = async (name: string, f: () => Promise<Record<string, OpStats>>) => {
+    try {
+      for (const [k, st] of Object.entries(await f())) if (want(k)) put(k, st);
+    } catch (e) {
+      const err = `${(e as Error)?.name}: ${(e as Error)?.message}`;
+      put(name, {
+        ...new StatsBuilder("check", "runs").build(),
+        failures: [{ reproducer: { part: name }, expected: "no error", got: err, detail: `raised ${err}` }],
+      });
+    }
+  };
   for (const spec of ALL_SPECS)
     if (want(spec.name))
-      put(spec.name, await runSpec(spec, status, { numRuns: spec.kind === "program" ? numRuns * 4 : numRuns, seed }));
-  for (const [k, s] of Object.entries(await runDeterminismChecks(status))) if (want(k)) put(k, s);
-  for (const [k, s] of Object.entries(await runDtypeChecks(status, seed))) if (want(k)) put(k, s);
-  if (options.golden)
-    for (const [k, s] of Object.entries(await runGoldenOnBackend(status, filter ? { ops: new RegExp(opts.ops as string) } : {})))
-      put(k, s);
+      await guarded(spec.name, async () => ({
+        [spec.name]: await runSpec(spec, status, { numRuns: spec.kind === "program" ? numRuns * 4 : numRuns, seed }),
+      }));
+  await guarded("determinism", () => runDeterminismChecks(status));
+  await guarded("dtypes", () => runDtypeChecks(status, seed));
+  if (options.golden) await guarded("golden", () => runGoldenOnBackend(status, filter ? { ops: filter } : {}));
   return finish(ops, { device: status.device, description: status.description });
 }
 
