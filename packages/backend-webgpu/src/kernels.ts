@@ -67,17 +67,33 @@ export function viewParams(shape: readonly number[], views: readonly { offset: n
 }
 
 /** Statements computing coordinates c0.. of flat index `idx` and offsets o0.. of each view (see viewParams). */
-function indexCode(rank: number, nViews: number, idx: string): string {
+/**
+ * `inner`: per view, its innermost stride when that is 0 or 1 ("0"/"1"), else "s". Those strides
+ * are built into the source: the driver then sees consecutive (or equal) addresses across
+ * invocations and can load and store them as vectors instead of gathers and scatters.
+ */
+function indexCode(rank: number, nViews: number, idx: string, inner = ""): string {
   const lines = [`var rem = ${idx};`];
   // idx < n, so what is left for dim 0 needs no modulo (integer division is slow on GPUs)
   for (let d = rank - 1; d >= 1; d--) lines.push(`let c${d} = rem % P[${1 + d}]; rem = rem / P[${1 + d}];`);
   if (rank > 0) lines.push("let c0 = rem;");
   for (let v = 0; v < nViews; v++) {
     const base = 1 + rank + v * (1 + rank);
-    const terms = [`P[${base}]`, ...Array.from({ length: rank }, (_, d) => `c${d} * P[${base + 1 + d}]`)];
+    const terms = [`P[${base}]`];
+    for (let d = 0; d < rank; d++) {
+      const known = d === rank - 1 ? inner[v] : undefined;
+      if (known === "0") continue;
+      terms.push(known === "1" ? `c${d}` : `c${d} * P[${base + 1 + d}]`);
+    }
     lines.push(`let o${v} = ${terms.join(" + ")};`);
   }
   return lines.join("\n  ");
+}
+
+/** The `inner` code of indexCode for views over a shape of this rank. */
+function innerStrides(rank: number, views: readonly View[]): string {
+  if (rank === 0) return "";
+  return views.map((v) => (v.strides[rank - 1] === 0 ? "0" : v.strides[rank - 1] === 1 ? "1" : "s")).join("");
 }
 
 export interface Kernel {
@@ -107,10 +123,11 @@ const CACHE_LIMIT = 2048;
 export function elementwiseKernel(e: Exp, shape: readonly number[], out: View, inputs: readonly View[], slots: Slots): Kernel {
   const rank = shape.length;
   // the key holds every constant's value (expKey), so the cached words are this call's
-  const key = `${renderModeKey()}|${rank}|${out.dtype}|${slotsKey(slots)}|${ir.expKey(e)}`;
+  const inner = innerStrides(rank, [out, ...inputs]);
+  const key = `${renderModeKey()}|${rank}|${inner}|${out.dtype}|${slotsKey(slots)}|${ir.expKey(e)}`;
   let hit = elementwiseCache.get(key);
   if (!hit) {
-    hit = renderElementwise(e, rank, out, inputs, slots);
+    hit = renderElementwise(e, rank, inner, out, inputs, slots);
     if (elementwiseCache.size >= CACHE_LIMIT) elementwiseCache.clear();
     elementwiseCache.set(key, hit);
   }
@@ -120,6 +137,7 @@ export function elementwiseKernel(e: Exp, shape: readonly number[], out: View, i
 function renderElementwise(
   e: Exp,
   rank: number,
+  inner: string,
   out: View,
   inputs: readonly View[],
   slots: Slots,
@@ -141,7 +159,7 @@ ${libSource(ctx.lib)}
 ${ENTRY} {
   let idx = invocation(gid, nwg);
   if (idx >= P[0]) { return; }
-  ${indexCode(rank, nViews, "idx")}
+  ${indexCode(rank, nViews, "idx", inner)}
   ${ctx.lines.join("\n  ")}
   ${store}
 }`;

@@ -252,4 +252,26 @@ describe.skipIf(start instanceof Error)(`optimised webgpu kernels (${why})`, () 
       rt.parallelScatter = was;
     }
   });
+
+  it("elementwise: innermost strides 1, 0 (broadcast) and other, specialised per view", async () => {
+    torch.manualSeed(8);
+    const m = torch.randn([37, 53]);
+    const row = torch.randn([53]);
+    const col = torch.randn([37, 1]);
+    const s = torch.randn([]);
+    await same(m.add(row).mul(col).sub(s), g(m).add(g(row)).mul(g(col)).sub(g(s)));
+    await same(m.t().add(col.t()), g(m).t().add(g(col).t()));
+    await same(
+      m
+        .slice(1, 0, 53, 2)
+        .mul(m.slice(1, 1, 53, 2).slice(1, 0, 26))
+        .add(1),
+      g(m)
+        .slice(1, 0, 53, 2)
+        .mul(g(m).slice(1, 1, 53, 2).slice(1, 0, 26))
+        .add(1),
+    );
+    const big = torch.randn([1 << 20]);
+    await same(big.mul(big).add(big), g(big).mul(g(big)).add(g(big)));
+  });
 });
