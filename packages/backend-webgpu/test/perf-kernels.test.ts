@@ -263,11 +263,11 @@ describe.skipIf(start instanceof Error)(`optimised webgpu kernels (${why})`, () 
     await same(m.t().add(col.t()), g(m).t().add(g(col).t()));
     await same(
       m
-        .slice(1, 0, 53, 2)
+        .slice(1, 0, 52, 2)
         .mul(m.slice(1, 1, 53, 2).slice(1, 0, 26))
         .add(1),
       g(m)
-        .slice(1, 0, 53, 2)
+        .slice(1, 0, 52, 2)
         .mul(g(m).slice(1, 1, 53, 2).slice(1, 0, 26))
         .add(1),
     );
