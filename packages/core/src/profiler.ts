@@ -192,6 +192,39 @@ export class Profile {
     await this.stop();
   }
 
+  /**
+   * The events in Chrome's trace format (chrome://tracing, Perfetto), as PyTorch's
+   * export_chrome_trace writes them: one complete event per op or range, host times in µs.
+   */
+  chromeTrace(): { traceEvents: Record<string, unknown>[]; displayTimeUnit: string } {
+    if (this.running) throw new ValueError("chromeTrace", "the profile is still running; await prof.stop() first");
+    const t0 = this.all[0]?.startUs ?? 0;
+    const traceEvents = this.all
+      .filter((e) => e.kind !== "memory")
+      .map((e) => ({
+        name: e.name,
+        cat: e.kind === "range" ? "user_annotation" : "cpu_op",
+        ph: "X",
+        ts: e.startUs - t0,
+        dur: e.cpuTimeTotal,
+        pid: 0,
+        tid: e.kind === "read" ? 1 : 0, // readbacks are asynchronous: a track of their own
+        args: {
+          ...(e.backend ? { backend: e.backend } : {}),
+          ...(e.inputShapes.length ? { "Input Dims": e.inputShapes } : {}),
+          ...(e.selfDeviceTimeTotal !== null ? { "device time (us)": e.selfDeviceTimeTotal } : {}),
+        },
+      }));
+    return { traceEvents, displayTimeUnit: "ms" };
+  }
+
+  /** Write chromeTrace() as JSON to `path` (Node only), as PyTorch's export_chrome_trace. */
+  async exportChromeTrace(path: string): Promise<void> {
+    const mod = "node:fs/promises"; // a variable keeps browser bundlers from resolving it
+    const fs = (await import(mod)) as { writeFile(p: string, d: string): Promise<void> };
+    await fs.writeFile(path, JSON.stringify(this.chromeTrace()));
+  }
+
   /** Every recorded event, in start order. */
   events(): readonly FunctionEvent[] {
     return this.all;

@@ -184,3 +184,39 @@ describe("torch.profiler", () => {
     expect(() => p.start()).toThrow(/records once/);
   });
 });
+
+describe("chrome trace", () => {
+  it("writes one complete event per op and range, nested in time as recorded", async () => {
+    const x = torch.rand([16, 16], D);
+    const prof = new Profile({ recordShapes: true }).start();
+    recordFunction("outer", () => x.matmul(x).relu());
+    await prof.stop();
+    const { traceEvents } = prof.chromeTrace();
+    expect(traceEvents.map((e) => e.name)).toEqual(["outer", "matmul", "relu"]);
+    const [outer, mm, relu] = traceEvents as {
+      ts: number;
+      dur: number;
+      ph: string;
+      cat: string;
+      args: Record<string, unknown>;
+    }[];
+    expect(outer?.ph).toBe("X");
+    expect(outer?.cat).toBe("user_annotation");
+    expect(mm?.cat).toBe("cpu_op");
+    expect(outer?.ts).toBe(0);
+    for (const c of [mm, relu]) {
+      expect(c?.ts as number).toBeGreaterThanOrEqual(outer?.ts as number);
+      expect((c?.ts as number) + (c?.dur as number)).toBeLessThanOrEqual((outer?.ts as number) + (outer?.dur as number) + 1e-6);
+    }
+    expect(mm?.args["Input Dims"]).toEqual([
+      [1, 16, 16],
+      [1, 16, 16],
+      [1, 16, 16],
+    ]);
+    const path = `${await import("node:os").then((o) => o.tmpdir())}/lockstep-trace-${process.pid}.json`;
+    await prof.exportChromeTrace(path);
+    const fs = await import("node:fs/promises");
+    expect(JSON.parse(await fs.readFile(path, "utf8"))).toEqual(JSON.parse(JSON.stringify(prof.chromeTrace())));
+    await fs.rm(path);
+  });
+});
