@@ -15,7 +15,7 @@ import { DEFAULT_DATA_ROOT, fashionMnist, haveFashionMnist, synthetic, WORKLOADS
 const USAGE = `usage: pnpm determinism-report [options]
   --backends LIST        comma-separated, first = baseline: ${BACKENDS.join(", ")} (default: reference,webgpu,cpu)
   --workload W           mlp | cnn | tiny | all (= mlp,cnn) (default: all)
-  --steps N              training steps per run (default: an MLP epoch, 200 CNN steps, 20 tiny)
+  --steps N|W=N,...      training steps per run, or per workload (mlp=300,cnn=30) (default: an MLP epoch, 200 CNN steps, 20 tiny)
   --modes LIST           fast,portable (default: both)
   --repeat LIST|none     backends trained a second time, for run-to-run determinism (default: the second backend)
   --batch-size N         (default: 64)
@@ -68,6 +68,14 @@ function parse(argv: string[]): { opts: ReportOptions; out: string } | { from: s
     if (!Number.isInteger(n) || n < min) throw new UsageError(`--${name} takes an integer ≥ ${min} (got '${s}')`);
     return n;
   };
+  const perWorkload = (s: string): Partial<Record<WorkloadName, number>> =>
+    Object.fromEntries(
+      list(s).map((kv) => {
+        const [w, n] = kv.split("=");
+        if (!WORKLOADS.includes(w as WorkloadName)) throw new UsageError(`--steps: unknown workload '${w}'`);
+        return [w, int("steps", n, 1)];
+      }),
+    );
   const list = (s: string) =>
     s
       .split(",")
@@ -99,7 +107,7 @@ function parse(argv: string[]): { opts: ReportOptions; out: string } | { from: s
       backends,
       workloads,
       modes,
-      steps: v.steps === undefined ? null : int("steps", v.steps, 1),
+      steps: v.steps === undefined ? null : v.steps.includes("=") ? perWorkload(v.steps) : int("steps", v.steps, 1),
       batchSize: int("batch-size", v["batch-size"], 1),
       seed,
       lr,

@@ -27,6 +27,7 @@ const toResult = (s: OpStats): OpResult => ({
   maxUlp: s.maxUlp,
   bitwiseFraction: s.bitwiseFraction,
   failed: s.failures.length > 0,
+  ...(s.knownIssue ? { knownIssue: s.knownIssue } : {}),
 });
 
 export async function runConformanceOps(

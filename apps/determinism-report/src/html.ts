@@ -44,8 +44,9 @@ function thin(s: Series): [number, number][] {
  */
 export function linePlot(opts: { title: string; xLabel: string; yLabel: string; series: Series[]; logY?: boolean }): string {
   const W = 560;
-  const H = 260;
-  const m = { l: 62, r: 12, t: 24, b: 40 };
+  const LEG = 13; // legend rows below the plot, so no line hides under a name
+  const H = 260 + LEG * Math.ceil(opts.series.length / 2);
+  const m = { l: 62, r: 12, t: 24, b: 40 + LEG * Math.ceil(opts.series.length / 2) };
   const pw = W - m.l - m.r;
   const ph = H - m.t - m.b;
   const pts = opts.series.map(thin);
@@ -84,10 +85,13 @@ export function linePlot(opts: { title: string; xLabel: string; yLabel: string; 
   parts.push(`<text x="${m.l}" y="15" class="t">${esc(opts.title)}</text>`);
   // axes and ticks
   parts.push(`<rect x="${m.l}" y="${m.t}" width="${pw}" height="${ph}" class="frame"/>`);
-  for (let i = 0; i <= 4; i++) {
-    const x = xMin + ((xMax - xMin) * i) / 4;
-    parts.push(`<text x="${r(tx(x))}" y="${H - m.b + 14}" class="tick" text-anchor="middle">${Math.round(x)}</text>`);
-  }
+  // integer step ticks at a round spacing
+  const span = xMax - xMin;
+  const raw = span / 5;
+  const mag = 10 ** Math.floor(Math.log10(Math.max(raw, 1)));
+  const xStep = Math.max(1, [1, 2, 5, 10].map((k) => k * mag).find((k) => k >= raw) ?? mag * 10);
+  for (let x = Math.ceil(xMin / xStep) * xStep; x <= xMax; x += xStep)
+    parts.push(`<text x="${r(tx(x))}" y="${m.t + ph + 14}" class="tick" text-anchor="middle">${x}</text>`);
   if (logY) {
     const step = Math.max(1, Math.ceil((yMax - yMin) / 6));
     for (let e = yMax; e > yMin; e -= step) {
@@ -105,7 +109,7 @@ export function linePlot(opts: { title: string; xLabel: string; yLabel: string; 
       parts.push(`<line x1="${m.l}" x2="${m.l + pw}" y1="${r(y)}" y2="${r(y)}" class="grid"/>`);
       parts.push(`<text x="${m.l - 4}" y="${r(y + 3)}" class="tick" text-anchor="end">${fmt(v)}</text>`);
     }
-  parts.push(`<text x="${m.l + pw / 2}" y="${H - 6}" class="lab" text-anchor="middle">${esc(opts.xLabel)}</text>`);
+  parts.push(`<text x="${m.l + pw / 2}" y="${m.t + ph + 30}" class="lab" text-anchor="middle">${esc(opts.xLabel)}</text>`);
   parts.push(
     `<text x="12" y="${m.t + ph / 2}" class="lab" text-anchor="middle" transform="rotate(-90 12 ${m.t + ph / 2})">${esc(opts.yLabel)}</text>`,
   );
@@ -118,8 +122,10 @@ export function linePlot(opts: { title: string; xLabel: string; yLabel: string; 
     parts.push(
       `<polyline class="series" data-series="${esc(s.name)}" data-points="${p.length}" points="${d}" stroke="${c}" stroke-width="${w.toFixed(1)}"${s.dash ? ' stroke-dasharray="5 3"' : ""}/>`,
     );
+    const lx = m.l + (i % 2) * (pw / 2);
+    const ly = m.t + ph + 44 + Math.floor(i / 2) * LEG;
     parts.push(
-      `<text x="${m.l + pw - 4}" y="${m.t + 14 + i * 13}" class="leg" text-anchor="end" fill="${c}">${esc(s.name)}</text>`,
+      `<line x1="${lx}" x2="${lx + 18}" y1="${ly - 4}" y2="${ly - 4}" stroke="${c}" stroke-width="2"${s.dash ? ' stroke-dasharray="5 3"' : ""}/><text x="${lx + 22}" y="${ly}" class="leg" fill="${c}">${esc(s.name)}</text>`,
     );
   });
   return `<svg class="plot" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${esc(opts.title)}">${parts.join("")}</svg>`;
@@ -170,7 +176,7 @@ export function heatmap(runs: ConformanceRun[]): string {
       }
       const u = unnum(r.maxUlp);
       const label = u === 0 ? "0" : Number.isFinite(u) ? fmt(u) : "∞";
-      const tip = `${op} on ${c.backend} (${c.mode}): max ${label} ULP, ${(r.bitwiseFraction * 100).toFixed(0)}% of ${r.cases} cases bitwise${r.failed ? ", broke its promise" : ""}`;
+      const tip = `${op} on ${c.backend} (${c.mode}): max ${label} ULP, ${(r.bitwiseFraction * 100).toFixed(0)}% of ${r.cases} cases bitwise${r.failed ? ", broke its promise" : ""}${r.knownIssue ? ` (known issue: ${r.knownIssue})` : ""}`;
       parts.push(
         `<rect class="cell" data-ulp="${esc(String(r.maxUlp))}" x="${x}" y="${y}" width="${cw - 1}" height="${ch - 1}" fill="${ulpColor(u)}"${r.failed ? ' stroke="#000" stroke-width="1.5"' : ""}><title>${esc(tip)}</title></rect>`,
       );
@@ -192,10 +198,13 @@ function trainingSection(run: TrainingRun): string {
     xLabel: "step",
     yLabel: "relative difference",
     logY: true,
-    series: run.comparisons.flatMap((c) => [
-      { name: `weights ${c.lane} vs ${c.baseline}`, y: numbers(c.weightRelDiff), x0: 1 },
-      { name: `loss ${c.lane} vs ${c.baseline}`, y: numbers(c.lossRelDiff), x0: 1, dash: true },
-    ]),
+    // a repeat against the baseline repeats what its first run shows: left out
+    series: run.comparisons
+      .filter((c) => !c.lane.includes("#") || c.lane.split("#")[0] === c.baseline)
+      .flatMap((c) => [
+        { name: `weights ${c.lane} vs ${c.baseline}`, y: numbers(c.weightRelDiff), x0: 1 },
+        { name: `loss ${c.lane} vs ${c.baseline}`, y: numbers(c.lossRelDiff), x0: 1, dash: true },
+      ]),
   });
   const rows = run.comparisons
     .map((c) => {
@@ -248,7 +257,7 @@ export function renderHtml(r: DeterminismReport): string {
 <html lang="en"><head><meta charset="utf-8"><title>lockstep determinism report</title>
 <meta name="viewport" content="width=device-width, initial-scale=1"><style>${CSS}</style></head><body>
 <h1>lockstep determinism report</h1>
-<p class="muted">${esc(r.startedAt)} · ${(r.durationMs / 1000 / 60).toFixed(1)} min · Node ${esc(e.node)}, ${esc(e.platform)}/${esc(e.arch)}, ${e.cpus} × ${esc(e.cpuModel)} · schema ${esc(r.schema)}</p>
+<p class="muted">${esc(r.startedAt)} · ${(r.durationMs / 1000 / 60).toFixed(1)} min · Node ${esc(e.node)}, ${esc(e.platform)}/${esc(e.arch)}, ${e.cpus} × ${esc(e.cpuModel)} · ${e.git ? `commit ${esc(e.git.commit.slice(0, 10))}${e.git.dirty ? " (uncommitted changes)" : ""}` : "no git"} · schema ${esc(r.schema)}</p>
 <ul class="summary">${r.summary.map((s) => `<li>${esc(s)}</li>`).join("") || "<li>nothing ran</li>"}</ul>
 <h2>Backends</h2><table><tr><th>backend</th><th>status</th><th>device</th><th>description / reason</th></tr>${backends}</table>
 <h2>Training in lockstep</h2>

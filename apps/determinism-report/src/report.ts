@@ -1,5 +1,6 @@
 // The whole report: start the backends, run the conformance ops per backend and mode, train each
 // workload in lockstep per mode, and summarise.
+import { execFileSync } from "node:child_process";
 import { cpus } from "node:os";
 import { type Started, startReportBackend } from "./backends.js";
 import { runConformanceOps } from "./conformance.js";
@@ -12,8 +13,8 @@ export interface ReportOptions {
   backends: string[];
   workloads: WorkloadName[];
   modes: Mode[];
-  /** Steps per training run; null: the workload's default (an MLP epoch, 200 CNN steps). */
-  steps: number | null;
+  /** Steps per training run, for all or per workload; null / absent: the workload's default (an MLP epoch, 200 CNN steps). */
+  steps: number | null | Partial<Record<WorkloadName, number>>;
   batchSize: number;
   seed: number;
   lr: number;
@@ -30,9 +31,11 @@ export interface ReportOptions {
 
 export async function runReport(o: ReportOptions): Promise<DeterminismReport> {
   const started = new Date();
-  const build = (): DeterminismReport => assemble(o, started, { backends, conformance, training });
   const log = o.log ?? (() => {});
   const backends: BackendEntry[] = [];
+  const conformance: ConformanceRun[] = [];
+  const training: TrainingRun[] = [];
+  const build = (): DeterminismReport => assemble(o, started, { backends, conformance, training });
   const statuses = new Map<string, Started | null>();
   for (const name of o.backends) {
     const r = await startReportBackend(name);
@@ -40,7 +43,6 @@ export async function runReport(o: ReportOptions): Promise<DeterminismReport> {
     statuses.set(name, r.status);
     log(r.status ? `backend ${name}: ${r.entry.description}` : `backend ${name}: SKIPPED — ${r.entry.reason}`);
   }
-  const conformance: ConformanceRun[] = [];
   if (o.conformance) {
     const c = o.conformance;
     for (const mode of o.modes)
@@ -56,7 +58,6 @@ export async function runReport(o: ReportOptions): Promise<DeterminismReport> {
       }
   }
   const ok = backends.filter((b) => b.status === "ok");
-  const training: TrainingRun[] = [];
   if (ok.length > 0) {
     const lanes: LaneSpec[] = ok.map((b) => ({ id: b.name, backend: b.name, device: b.device as string }));
     const extra: [string, string][] = [];
@@ -69,7 +70,8 @@ export async function runReport(o: ReportOptions): Promise<DeterminismReport> {
     for (const w of o.workloads)
       for (const mode of o.modes) {
         const wl = WORKLOAD[w];
-        const steps = o.steps ?? wl.defaultSteps(o.batchSize, o.data.size);
+        const given = typeof o.steps === "number" ? o.steps : o.steps?.[w];
+        const steps = given ?? wl.defaultSteps(o.batchSize, o.data.size);
         log(`training ${w}, ${mode} mode: ${steps} steps on ${lanes.map((l) => l.id).join(", ")} …`);
         let lastLog = performance.now();
         const run = await trainInLockstep({
@@ -104,6 +106,16 @@ export async function runReport(o: ReportOptions): Promise<DeterminismReport> {
   return build();
 }
 
+/** Which code produced the numbers (a dirty tree is worth knowing about when reading them). */
+function gitState(): DeterminismReport["environment"]["git"] {
+  try {
+    const run = (args: string[]) => execFileSync("git", args, { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+    return { commit: run(["rev-parse", "HEAD"]), dirty: run(["status", "--porcelain", "--untracked-files=no"]) !== "" };
+  } catch {
+    return null;
+  }
+}
+
 function assemble(
   o: ReportOptions,
   started: Date,
@@ -122,6 +134,7 @@ function assemble(
       arch: process.arch,
       cpus: cpu.length,
       cpuModel: cpu[0]?.model ?? "unknown",
+      git: gitState(),
     },
     options: {
       backends: o.backends,

@@ -24,6 +24,8 @@ export interface OpResult {
   bitwiseFraction: number;
   /** The backend broke its declared promise on some case (see the conformance report for the reproducer). */
   failed: boolean;
+  /** The suite lists this op as a known open bug on this backend (the reason). */
+  knownIssue?: string;
 }
 
 export interface ConformanceRun {
@@ -104,12 +106,21 @@ export interface DeterminismReport {
   startedAt: string;
   finishedAt: string;
   durationMs: number;
-  environment: { node: string; platform: string; arch: string; cpus: number; cpuModel: string };
+  environment: {
+    node: string;
+    platform: string;
+    arch: string;
+    cpus: number;
+    cpuModel: string;
+    /** The checkout's commit, and whether tracked files had uncommitted changes (null: not a git checkout). */
+    git: { commit: string; dirty: boolean } | null;
+  };
   options: {
     backends: string[];
     workloads: string[];
     modes: Mode[];
-    steps: number | null;
+    /** null: the workloads' defaults; an object: per workload (others at their default). */
+    steps: number | null | Record<string, number>;
     batchSize: number;
     seed: number;
     repeat: string[];

@@ -30,14 +30,15 @@ function comparisonSentence(run: TrainingRun, c: Comparison): string {
     c.firstLossDivergence && d && c.firstLossDivergence.step <= d.step
       ? `; loss first differs at step ${c.firstLossDivergence.step}`
       : "";
-  return `${what}: ${c.lane} vs ${c.baseline} ${where}${lossStep}; after the last step weights are ${fmtNum(last(c.weightRelDiff))} apart (relative, max ${ulp(last(c.weightMaxUlp))}) and the last loss ${fmtNum(last(c.lossRelDiff))} (relative).`;
+  return `${what}: ${c.lane} vs ${c.baseline} ${where}${lossStep}; after the last step weights are ${fmtNum(last(c.weightRelDiff))} apart (relative, max ${ulp(last(c.weightMaxUlp))}), ${last(c.lossRelDiff) === 0 ? "the last loss equal" : `the last loss ${fmtNum(last(c.lossRelDiff))} (relative)`}.`;
 }
 
 function conformanceSentence(r: ConformanceRun): string {
   if (r.status === "skipped") return `${r.mode} mode, conformance: ${r.backend} skipped (${r.reason}).`;
   const s = r.summary;
+  const known = s.failedOps.filter((k) => r.ops[k]?.knownIssue);
   const failed = s.failedOps.length
-    ? `; broke its promise on ${s.failedOps.length}: ${s.failedOps.slice(0, 6).join(", ")}${s.failedOps.length > 6 ? ", …" : ""}`
+    ? `; broke its promise on ${s.failedOps.length}: ${s.failedOps.slice(0, 6).join(", ")}${s.failedOps.length > 6 ? ", …" : ""}${known.length ? ` (known issue${known.length > 1 ? "s" : ""}: ${known.join(", ")})` : ""}`
     : "";
   if (s.bitwiseOps === s.ops)
     return `${r.mode} mode, conformance: ${r.backend} bitwise equal to the reference on all ${s.ops} ops (${s.cases} cases)${failed}.`;

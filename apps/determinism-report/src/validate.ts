@@ -25,16 +25,26 @@ export function validateReport(r: Json): string[] {
   need(isInt(r.durationMs), "durationMs", "an integer ≥ 0");
   const env = r.environment;
   need(
-    isObj(env) && isStr(env.node) && isStr(env.platform) && isStr(env.arch) && isInt(env.cpus) && isStr(env.cpuModel),
+    isObj(env) &&
+      isStr(env.node) &&
+      isStr(env.platform) &&
+      isStr(env.arch) &&
+      isInt(env.cpus) &&
+      isStr(env.cpuModel) &&
+      (env.git === null || (isObj(env.git) && isStr(env.git.commit) && typeof env.git.dirty === "boolean")),
     "environment",
-    "{ node, platform, arch, cpus, cpuModel }",
+    "{ node, platform, arch, cpus, cpuModel, git }",
   );
   const o = r.options;
   if (!isObj(o)) need(false, "options", "an object");
   else {
     for (const k of ["backends", "workloads", "modes", "repeat"])
       arr(o[k], `options.${k}`, (v, p) => need(isStr(v), p, "a string"));
-    need(o.steps === null || isInt(o.steps), "options.steps", "an integer or null");
+    need(
+      o.steps === null || isInt(o.steps) || (isObj(o.steps) && Object.values(o.steps).every(isInt)),
+      "options.steps",
+      "an integer, null, or workload → integer",
+    );
     need(isInt(o.batchSize) && isInt(o.seed), "options.batchSize/seed", "integers");
     need(o.data === "fashion-mnist" || o.data === "synthetic", "options.data", "fashion-mnist | synthetic");
     const c = o.conformance;

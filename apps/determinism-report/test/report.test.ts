@@ -15,6 +15,8 @@ import { browserMissing, renderInChromium } from "./chromium.js";
 
 const STEPS = 6;
 let report: DeterminismReport;
+/** Sections (conformance and training runs) in the partial reports written along the way. */
+const partials: number[] = [];
 
 beforeAll(async () => {
   report = await runReport({
@@ -29,6 +31,7 @@ beforeAll(async () => {
     data: synthetic(64, 28, 2),
     dataKind: "synthetic",
     conformance: { runs: 3, seed: 7, ops: "^(exp|tanh|add)$", golden: false },
+    onPartial: (r) => partials.push(r.conformance.length + r.training.length),
   });
 }, 600_000);
 
@@ -39,6 +42,11 @@ describe("report.json", () => {
     // round trip through JSON (non-finite numbers are strings) keeps it valid
     expect(validateReport(JSON.parse(JSON.stringify(report)))).toEqual([]);
     expect(validateReport({ ...report, training: [{ ...report.training[0], steps: STEPS + 1 }] })).not.toEqual([]);
+  });
+
+  it("is handed over after every section, so a long run keeps what it has", () => {
+    const sections = report.conformance.length + report.training.length;
+    expect(partials).toEqual(Array.from({ length: sections }, (_, i) => i + 1));
   });
 
   it("trains every started backend from the same bits on the same batches", () => {
