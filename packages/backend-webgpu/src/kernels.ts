@@ -72,10 +72,16 @@ export function viewParams(shape: readonly number[], views: readonly { offset: n
  * are built into the source: the driver then sees consecutive (or equal) addresses across
  * invocations and can load and store them as vectors instead of gathers and scatters.
  */
-function indexCode(rank: number, nViews: number, idx: string, inner = ""): string {
+function indexCode(rank: number, nViews: number, idx: string, inner = "", invBase = -1): string {
   const lines = [`var rem = ${idx};`];
   // idx < n, so what is left for dim 0 needs no modulo (integer division is slow on GPUs)
-  for (let d = rank - 1; d >= 1; d--) lines.push(`let c${d} = rem % P[${1 + d}]; rem = rem / P[${1 + d}];`);
+  for (let d = rank - 1; d >= 1; d--) {
+    if (invBase >= 0)
+      lines.push(
+        `let q${d} = div_small(rem, P[${1 + d}], P[${invBase + d}]); let c${d} = rem - q${d} * P[${1 + d}]; rem = q${d};`,
+      );
+    else lines.push(`let c${d} = rem % P[${1 + d}]; rem = rem / P[${1 + d}];`);
+  }
   if (rank > 0) lines.push("let c0 = rem;");
   for (let v = 0; v < nViews; v++) {
     const base = 1 + rank + v * (1 + rank);
@@ -88,6 +94,25 @@ function indexCode(rank: number, nViews: number, idx: string, inner = ""): strin
     lines.push(`let o${v} = ${terms.join(" + ")};`);
   }
   return lines.join("\n  ");
+}
+
+/**
+ * x / d for x < 2^24 without an integer division: the f32 quotient x · (1/d) is within one of the
+ * truth (x and d are exact in f32, 1/d is within 2^-24 relative), so one correction step makes it
+ * exact. `inv` holds the f32 bits of 1/d (computed on the host).
+ */
+const DIV_SMALL = `fn div_small(x: u32, d: u32, inv: u32) -> u32 {
+  var q = u32(f32(x) * bitcast<f32>(inv));
+  let r = i32(x) - i32(q * d);
+  if (r < 0) { q = q - 1u; } else if (r >= i32(d)) { q = q + 1u; }
+  return q;
+}`;
+/** Elementwise kernels over fewer elements than this divide indices with div_small. */
+const DIV_SMALL_LIMIT = 1 << 24;
+
+function invWords(shape: readonly number[]): number[] {
+  const f = new Float32Array(shape.map((d) => 1 / Math.max(1, d)));
+  return Array.from(new Uint32Array(f.buffer));
 }
 
 /** The `inner` code of indexCode for views over a shape of this rank. */
@@ -124,20 +149,25 @@ export function elementwiseKernel(e: Exp, shape: readonly number[], out: View, i
   const rank = shape.length;
   // the key holds every constant's value (expKey), so the cached words are this call's
   const inner = innerStrides(rank, [out, ...inputs]);
-  const key = `${renderModeKey()}|${rank}|${inner}|${out.dtype}|${slotsKey(slots)}|${ir.expKey(e)}`;
+  const small = rank > 1 && shape.reduce((a, b) => a * b, 1) < DIV_SMALL_LIMIT;
+  const key = `${renderModeKey()}|${rank}|${inner}|${small}|${out.dtype}|${slotsKey(slots)}|${ir.expKey(e)}`;
   let hit = elementwiseCache.get(key);
   if (!hit) {
-    hit = renderElementwise(e, rank, inner, out, inputs, slots);
+    hit = renderElementwise(e, rank, inner, small, out, inputs, slots);
     if (elementwiseCache.size >= CACHE_LIMIT) elementwiseCache.clear();
     elementwiseCache.set(key, hit);
   }
-  return { source: hit.source, params: [...viewParams(shape, [out, ...inputs]), ...hit.consts] };
+  // the reciprocals of the dims go after the constants (div_small)
+  const params = [...viewParams(shape, [out, ...inputs]), ...hit.consts];
+  if (small) params.push(...invWords(shape));
+  return { source: hit.source, params };
 }
 
 function renderElementwise(
   e: Exp,
   rank: number,
   inner: string,
+  small: boolean,
   out: View,
   inputs: readonly View[],
   slots: Slots,
@@ -156,10 +186,11 @@ function renderElementwise(
   const source = `${PRELUDE}
 ${declareBuffers(slots)}
 ${libSource(ctx.lib)}
+${small ? DIV_SMALL : ""}
 ${ENTRY} {
   let idx = invocation(gid, nwg);
   if (idx >= P[0]) { return; }
-  ${indexCode(rank, nViews, "idx", inner)}
+  ${indexCode(rank, nViews, "idx", inner, small ? constBase + ctx.consts.length : -1)}
   ${ctx.lines.join("\n  ")}
   ${store}
 }`;

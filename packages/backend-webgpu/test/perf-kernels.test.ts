@@ -273,5 +273,10 @@ describe.skipIf(start instanceof Error)(`optimised webgpu kernels (${why})`, () 
     );
     const big = torch.randn([1 << 20]);
     await same(big.mul(big).add(big), g(big).mul(g(big)).add(g(big)));
+    // index math by reciprocal (div_small): every quotient near the 2^24 limit must be exact
+    const cube = torch.arange(3 * 1001 * 4001, { dtype: "int32" }).reshape([3, 1001, 4001]);
+    await same(cube.permute([2, 0, 1]).contiguous(), g(cube).permute([2, 0, 1]).contiguous());
+    const odd = torch.randn([7, 13, 17, 19]);
+    await same(odd.permute([3, 1, 0, 2]).contiguous(), g(odd).permute([3, 1, 0, 2]).contiguous());
   });
 });
