@@ -21,6 +21,9 @@ import { ValueError } from "./errors.js";
 let active: Profile | null = null;
 let label: string | null = null;
 
+/** Whether a profile is recording (for callers that build range names: skip the work otherwise). */
+export const isProfiling = (): boolean => active !== null;
+
 /** Names the backend primitive the calling op runs next (a no-op unless a profile is active). */
 export function noteOp(op: string): void {
   if (active) label = op;
