@@ -230,6 +230,17 @@ function trainingSection(run: TrainingRun): string {
 <table><tr><th>lane</th><th>device</th><th>time</th><th>steps/s</th><th>final weights hash</th></tr>${lanes}</table></section>`;
 }
 
+function reruns(r: DeterminismReport): string {
+  if (!r.reruns?.length) return "";
+  const rows = r.reruns
+    .map(
+      (x) =>
+        `<tr><td>${esc(x.workload)}</td><td>${esc(x.mode)}</td><td>${esc(x.backend)}</td><td>${x.compared - 1}</td><td class="${x.equal ? "ok" : "bad"}">${x.equal ? "same hashes" : `differ from step ${x.firstDifferentStep}`}</td></tr>`,
+    )
+    .join("");
+  return `<h3>Run-to-run across processes</h3><p class="muted">The same training (workload, mode, seed, batches) in separate runs of the report, merged with --from: weight hashes step by step.</p><table><tr><th>workload</th><th>mode</th><th>backend</th><th>steps compared</th><th>result</th></tr>${rows}</table>`;
+}
+
 const CSS = `body{font:14px/1.4 system-ui,sans-serif;margin:20px auto;max-width:1180px;color:#222;padding:0 12px}
 h1{font-size:22px}h2{font-size:18px;border-bottom:1px solid #ccc;margin-top:28px}h3{font-size:15px}
 .summary{background:#f3f7f3;border:1px solid #cdc;padding:8px 14px 8px 28px}.summary li{margin:3px 0}
@@ -263,6 +274,7 @@ export function renderHtml(r: DeterminismReport): string {
 <h2>Training in lockstep</h2>
 <p class="muted">Every lane starts from the same weights (initialised on the reference, copied to the device) and sees the same batches (one seeded DataLoader on the host). After each step all weights are read back and hashed (SHA-256 per parameter); the first lane is the baseline. A lane named <code>x#2</code> is a second, independent run on the same backend. Relative differences: loss |a−b|/|b|; weights max over parameters of max|Δ|/max|baseline|; 0 (bitwise) sits on the dashed floor line.</p>
 ${r.training.map(trainingSection).join("\n") || "<p>No training runs.</p>"}
+${reruns(r)}
 <h2>Conformance ops: max ULP against the reference</h2>
 <p class="muted">Each backend against the reference in the same mode (fast: the platform's own transcendentals; portable: lockstep's). Green = bitwise on every case; yellow → red: max ULP (log scale); dark red: ∞ (NaN vs number, or an integer/error mismatch); black outline: the backend broke its declared promise; grey: no cases.</p>
 ${r.conformance.length ? `<table><tr><th>backend</th><th>mode</th><th>bitwise ops</th><th>worst</th><th>broke promise</th><th>time</th></tr>${conf}</table>` : ""}

@@ -101,6 +101,21 @@ export interface TrainingRun {
   durationMs: number;
 }
 
+/** The same workload trained in two separate processes (reports merged with --from): run-to-run across processes. */
+export interface Rerun {
+  workload: string;
+  mode: Mode;
+  backend: string;
+  /** Indices into `training` of the two runs, and the lanes compared. */
+  runs: [number, number];
+  lanes: [string, string];
+  /** Weight hashes compared: the initial weights and every step both runs made. */
+  compared: number;
+  equal: boolean;
+  /** The first step whose hashes differ (null: none). */
+  firstDifferentStep: number | null;
+}
+
 export interface DeterminismReport {
   schema: typeof SCHEMA;
   startedAt: string;
@@ -130,6 +145,8 @@ export interface DeterminismReport {
   backends: BackendEntry[];
   conformance: ConformanceRun[];
   training: TrainingRun[];
+  /** Present in merged reports: the same training repeated in separate runs. */
+  reruns?: Rerun[];
   /** Plain sentences, most important first (also at the top of report.html). */
   summary: string[];
 }

@@ -46,7 +46,7 @@ function conformanceSentence(r: ConformanceRun): string {
   return `${r.mode} mode, conformance: ${r.backend} bitwise on ${s.bitwiseOps} of ${s.ops} ops${worst}${failed}.`;
 }
 
-export function summarize(r: Pick<DeterminismReport, "backends" | "conformance" | "training">): string[] {
+export function summarize(r: Pick<DeterminismReport, "backends" | "conformance" | "training" | "reruns">): string[] {
   const out: string[] = [];
   const order = (m: string) => (m === "portable" ? 0 : 1);
   const runs = [...r.training].sort((a, b) => order(a.mode) - order(b.mode));
@@ -56,6 +56,12 @@ export function summarize(r: Pick<DeterminismReport, "backends" | "conformance" 
       if (c.lane.includes("#") && c.lane.split("#")[0] !== c.baseline) continue;
       out.push(comparisonSentence(run, c));
     }
+  for (const x of r.reruns ?? [])
+    out.push(
+      x.equal
+        ? `${x.mode} mode, ${x.workload}: run-to-run across processes, ${x.backend} gives the same weights hash at all ${x.compared - 1} steps both runs made.`
+        : `${x.mode} mode, ${x.workload}: run-to-run across processes, ${x.backend}'s weights first differ at step ${x.firstDifferentStep}.`,
+    );
   for (const c of [...r.conformance].sort((a, b) => order(a.mode) - order(b.mode))) out.push(conformanceSentence(c));
   for (const b of r.backends) if (b.status === "skipped") out.push(`${b.name}: skipped — ${b.reason}`);
   return out;

@@ -163,6 +163,22 @@ export function validateReport(r: Json): string[] {
       );
     });
   });
+  if (r.reruns !== undefined)
+    arr(r.reruns, "reruns", (x, p) =>
+      need(
+        isObj(x) &&
+          isStr(x.workload) &&
+          (x.mode === "fast" || x.mode === "portable") &&
+          isStr(x.backend) &&
+          Array.isArray(x.runs) &&
+          Array.isArray(x.lanes) &&
+          isInt(x.compared) &&
+          typeof x.equal === "boolean" &&
+          (x.firstDifferentStep === null || isInt(x.firstDifferentStep)),
+        p,
+        "{ workload, mode, backend, runs, lanes, compared, equal, firstDifferentStep }",
+      ),
+    );
   arr(r.summary, "summary", (s, p) => need(isStr(s) && (s as string).length > 0, p, "a sentence"));
   return errs;
 }

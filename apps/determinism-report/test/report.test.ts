@@ -98,6 +98,11 @@ describe("report.json", () => {
     const m = mergeReports([report, report]);
     expect(validateReport(m)).toEqual([]);
     expect(m.training.length).toBe(2 * report.training.length);
+    // the same training in two reports is a run-to-run check across processes, lane by lane
+    const lanes = report.training.reduce((n, t) => n + t.lanes.filter((l) => !l.id.includes("#")).length, 0);
+    expect(m.reruns?.length).toBe(lanes);
+    for (const x of m.reruns ?? []) expect(x).toMatchObject({ equal: true, compared: STEPS + 1, firstDifferentStep: null });
+    expect(m.summary.filter((s) => s.includes("run-to-run across processes")).length).toBe(lanes);
   });
 });
 
