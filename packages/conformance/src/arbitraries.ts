@@ -150,7 +150,8 @@ const INT_EXTREME: Record<string, number[]> = {
 export type Domain =
   | "any" // per tensor: plain values, a few special values, or many
   | "finite" // no NaN/±Inf (e.g. losses over logits)
-  | "small"; // small exact values (for integer-heavy or overflow-sensitive checks)
+  | "small" // small exact values (for integer-heavy or overflow-sensitive checks)
+  | "plain"; // values in [-8, 8) with full significands only (realistic activations and weights)
 
 /**
  * How often special values appear in one tensor. Specials in every tensor would make most sums and
@@ -168,7 +169,7 @@ export function valueArb(dtype: DType, domain: Domain = "any", profile: Profile 
   if (dtype === "int32" || dtype === "int64" || dtype === "uint8") {
     const lo = dtype === "uint8" ? 0 : -20;
     const small = fc.integer({ min: lo, max: 20 });
-    if (domain === "small" || profile === "plain") return small;
+    if (domain === "small" || domain === "plain" || profile === "plain") return small;
     return fc.oneof({ weight: 8, arbitrary: small }, { weight: 1, arbitrary: fc.constantFrom(...(INT_EXTREME[dtype] ?? [])) });
   }
   const ext = EXTREME[dtype] ?? [];
@@ -178,6 +179,7 @@ export function valueArb(dtype: DType, domain: Domain = "any", profile: Profile 
   const normal = fc.oneof({ weight: 3, arbitrary: dense }, { weight: 1, arbitrary: fc.double({ min: -8, max: 8, noNaN: true }) });
   const wide = fc.double({ min: -1e6, max: 1e6, noNaN: true });
   const ints = fc.integer({ min: -6, max: 6 });
+  if (domain === "plain") return dense;
   if (domain === "small")
     return fc.oneof(
       ints,

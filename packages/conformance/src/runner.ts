@@ -171,14 +171,15 @@ export function compareOutcomes(ref: Outcome, got: Outcome, p: OpPromise, mag?: 
   }
   const m = mag && mag.error === undefined ? mag : null;
   const sum = (x: Readback | null | undefined) => (p.reorderedSum && m ? { mag: x ?? null, k: p.reorderedSum } : undefined);
-  ref.outs.forEach((o, i) => compareReadbacks(`out[${i}]`, o, got.outs[i] ?? null, p.ulp, r, sum(m?.outs[i])));
+  const close = p.atol !== undefined || p.rtol !== undefined ? { atol: p.atol ?? 0, rtol: p.rtol ?? 0 } : undefined;
+  ref.outs.forEach((o, i) => compareReadbacks(`out[${i}]`, o, got.outs[i] ?? null, p.ulp, r, sum(m?.outs[i]), close));
   if (got.gradError !== ref.gradError) {
     r.bitwise = false;
     r.maxUlp = Number.POSITIVE_INFINITY;
     r.mismatches.push({ what: "grad", detail: `backward: ${got.gradError ?? "ran"}, reference: ${ref.gradError ?? "ran"}` });
   }
   (ref.grads ?? []).forEach((g, i) =>
-    compareReadbacks(`grad[${i}]`, g, got.grads?.[i] ?? null, p.gradUlp ?? p.ulp, r, sum(m?.grads?.[i])),
+    compareReadbacks(`grad[${i}]`, g, got.grads?.[i] ?? null, p.gradUlp ?? p.ulp, r, sum(m?.grads?.[i]), close),
   );
   return r;
 }

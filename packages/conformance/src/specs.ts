@@ -17,7 +17,7 @@ import {
   type TensorDesc,
   tensorArb,
 } from "./arbitraries.js";
-import { GEMM_ORDER, type Promises } from "./promise.js";
+import { GEMM_COMPOSED, GEMM_ORDER, type Promises } from "./promise.js";
 import type { OpSpec, SpecCase } from "./runner.js";
 
 const F = torch.nn.functional;
@@ -739,6 +739,34 @@ const NN: OpSpec[] = [
     { grad: true },
   ),
   custom(
+    "mlp.crossEntropy",
+    // autograd through a small network on the device: linear → relu → linear → cross entropy, every
+    // parameter's gradient compared
+    fc
+      .record({
+        b: fc.integer({ min: 1, max: 5 }),
+        i: fc.integer({ min: 1, max: 6 }),
+        h: fc.integer({ min: 1, max: 8 }),
+        c: fc.integer({ min: 1, max: 4 }),
+      })
+      .chain(({ b, i, h, c }) =>
+        fc.record({
+          inputs: fc
+            .tuple(
+              tensorArb([b, i], "float32", { domain: "plain" }),
+              indexArb([b], 0, c - 1),
+              tensorArb([h, i], "float32", { domain: "plain" }),
+              tensorArb([h], "float32", { domain: "plain" }),
+              tensorArb([c, h], "float32", { domain: "plain" }),
+              tensorArb([c], "float32", { domain: "plain" }),
+            )
+            .map((x) => [...x]),
+          params: fc.constant({}),
+        }),
+      ),
+    ([x, y, w1, b1, w2, b2]) => F.crossEntropy(F.linear(torch.relu(F.linear(t(x), t(w1), t(b1))), t(w2), t(b2)), t(y)),
+  ),
+  custom(
     "mseLoss",
     shapeArb({ maxRank: 3 }).chain((shape) =>
       fc.record({
@@ -844,9 +872,15 @@ const ALL_OPS: OpSpec[] = [
 
 /** Sums of products: the fast CPU backend hands them to BLAS, whose order is promised as GEMM_ORDER. */
 const GEMM_SPECS = new Set(["mm", "bmm", "matmul.broadcast", "mv", "dot", "linear", "conv1d", "conv2d"]);
+/** Networks of such ops: GEMM_COMPOSED. */
+const COMPOSED_SPECS = new Set(["mlp.crossEntropy"]);
 
 export const SPECS: OpSpec[] = ALL_OPS.map((s) =>
-  GEMM_SPECS.has(s.name) ? { ...s, promises: { ...GEMM_ORDER, ...s.promises } } : s,
+  GEMM_SPECS.has(s.name)
+    ? { ...s, promises: { ...GEMM_ORDER, ...s.promises } }
+    : COMPOSED_SPECS.has(s.name)
+      ? { ...s, promises: { ...GEMM_COMPOSED, ...s.promises } }
+      : s,
 );
 
 /** Guard against accidental duplicates (the report is keyed by name). */

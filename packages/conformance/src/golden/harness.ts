@@ -344,6 +344,8 @@ export function compareReadbacks(
   r: CrossResult,
   /** For reordered sums: per-element magnitudes (the op on |inputs|) and the factor k of k·eps·magnitude. */
   sum?: { mag: Readback | null; k: number },
+  /** Also accept |got − ref| ≤ atol + rtol·|ref| (torch.testing.assert_close's rule). */
+  close?: { atol: number; rtol: number },
 ): void {
   if (!ref || !got) {
     if (ref !== got) {
@@ -374,7 +376,9 @@ export function compareReadbacks(
     if (u <= bound) continue;
     // a magnitude that overflowed leaves the bound vacuous (Inf vs NaN is then a matter of order); a NaN one does not
     if (mag && tolAt(i) === Number.POSITIVE_INFINITY) continue;
-    if (mag && Math.abs(elementValue(ref.dtype, got.data, i) - elementValue(ref.dtype, ref.data, i)) <= tolAt(i)) continue;
+    const delta = Math.abs(elementValue(ref.dtype, got.data, i) - elementValue(ref.dtype, ref.data, i));
+    if (mag && delta <= tolAt(i)) continue;
+    if (close && delta <= close.atol + close.rtol * Math.abs(elementValue(ref.dtype, ref.data, i))) continue;
     violations++;
     if (u > worstUlp) {
       worstUlp = u;
@@ -384,9 +388,9 @@ export function compareReadbacks(
   if (worst < 0) return;
   const gv = elementValue(ref.dtype, got.data, worst);
   const rv = elementValue(ref.dtype, ref.data, worst);
-  const sumText = mag
-    ? ` and |Δ| = ${Math.abs(gv - rv)} > ${sum?.k}·eps·${Math.abs(elementValue(ref.dtype, mag.data, worst))}`
-    : "";
+  const sumText =
+    (mag ? ` and |Δ| = ${Math.abs(gv - rv)} > ${sum?.k}·eps·${Math.abs(elementValue(ref.dtype, mag.data, worst))}` : "") +
+    (close ? ` and |Δ| > ${close.atol} + ${close.rtol}·|ref|` : "");
   r.mismatches.push({
     what,
     expected: jsonNumber(rv),
@@ -411,10 +415,12 @@ export function compareEvaluated(ref: Evaluated, got: Evaluated, promise: OpProm
     };
   const sum = (x: Readback | null | undefined) =>
     promise.reorderedSum && mag ? { mag: x ?? null, k: promise.reorderedSum } : undefined;
-  ref.outs.forEach((o, i) => compareReadbacks(`out[${i}]`, o, got.outs[i] ?? null, promise.ulp, r, sum(mag?.outs[i])));
+  const close =
+    promise.atol !== undefined || promise.rtol !== undefined ? { atol: promise.atol ?? 0, rtol: promise.rtol ?? 0 } : undefined;
+  ref.outs.forEach((o, i) => compareReadbacks(`out[${i}]`, o, got.outs[i] ?? null, promise.ulp, r, sum(mag?.outs[i]), close));
   if (got.gradError && !ref.gradError) r.mismatches.push({ what: "grad", detail: got.gradError });
   (ref.grads ?? []).forEach((g, i) =>
-    compareReadbacks(`grad[${i}]`, g, got.grads?.[i] ?? null, promise.gradUlp ?? promise.ulp, r, sum(mag?.grads?.[i])),
+    compareReadbacks(`grad[${i}]`, g, got.grads?.[i] ?? null, promise.gradUlp ?? promise.ulp, r, sum(mag?.grads?.[i]), close),
   );
   return r;
 }
