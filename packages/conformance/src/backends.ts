@@ -15,6 +15,12 @@ export interface StartedBackend {
    * on the device must raise DTypeError; the suite checks that and skips those cases.
    */
   unsupportedDtypes?: DType[];
+  /**
+   * Float dtypes whose subnormal values the backend flushes to zero (sign kept), in inputs and
+   * results — a platform property measured, not emulated (DESIGN §4). The suite then compares with
+   * the reference evaluated on flushed inputs, both results flushed.
+   */
+  flushesSubnormals?: DType[];
 }
 
 export interface BackendEntry {
@@ -23,7 +29,10 @@ export interface BackendEntry {
 }
 
 export type BackendStatus =
-  | ({ name: string; ok: true; unsupportedDtypes: DType[] } & Omit<StartedBackend, "unsupportedDtypes">)
+  | ({ name: string; ok: true; unsupportedDtypes: DType[]; flushesSubnormals: DType[] } & Omit<
+      StartedBackend,
+      "unsupportedDtypes" | "flushesSubnormals"
+    >)
   | { name: string; ok: false; reason: string };
 
 /** The device every backend is compared against. "reference" never changes (DESIGN §2), unlike "cpu". */
@@ -54,7 +63,12 @@ async function callInit(mod: Record<string, unknown>, pkg: string, names: string
       const r = (await f()) as Partial<StartedBackend> | undefined;
       if (!r || typeof r.device !== "string")
         throw new Error(`${pkg}.${n}() returned ${JSON.stringify(r)}, expected { device, description }`);
-      return { device: r.device, description: String(r.description ?? pkg), unsupportedDtypes: r.unsupportedDtypes };
+      return {
+        device: r.device,
+        description: String(r.description ?? pkg),
+        unsupportedDtypes: r.unsupportedDtypes,
+        flushesSubnormals: r.flushesSubnormals,
+      };
     }
   }
   throw new Error(`${pkg} exports none of ${names.join(", ")}`);
@@ -113,7 +127,14 @@ async function start(name: string): Promise<BackendStatus> {
     const r = await Promise.race([entry.init(), timeout]);
     if (!torch.registeredDevices().includes(r.device))
       return { name, ok: false, reason: `init returned device '${r.device}', which is not registered with torch.registerDevice` };
-    return { name, ok: true, device: r.device, description: r.description, unsupportedDtypes: r.unsupportedDtypes ?? [] };
+    return {
+      name,
+      ok: true,
+      device: r.device,
+      description: r.description,
+      unsupportedDtypes: r.unsupportedDtypes ?? [],
+      flushesSubnormals: r.flushesSubnormals ?? [],
+    };
   } catch (e) {
     const err = e as Error;
     const kind = err?.name && err.name !== "Error" ? `${err.name}: ` : "";

@@ -127,3 +127,46 @@ export function fromJsonNumber(v: number | string): number {
   if (v === "-0") return -0;
   return Number(v);
 }
+
+/** Smallest normal magnitude per float dtype. */
+const MIN_NORMAL: Partial<Record<DType, number>> = {
+  float32: 2 ** -126,
+  float64: 2 ** -1022,
+  float16: 2 ** -14,
+  bfloat16: 2 ** -126,
+};
+
+/**
+ * A storage array with its subnormal values replaced by zero of the same sign (flush to zero), as a
+ * backend that flushes subnormals computes with them. float16/bfloat16 are bit patterns.
+ */
+export function flushSubnormals(dtype: DType, a: TypedArray): TypedArray {
+  if (dtype === "float16" || dtype === "bfloat16") {
+    const expMask = dtype === "float16" ? 0x7c00 : 0x7f80;
+    return (a as Uint16Array).map((h) => ((h & expMask) === 0 ? h & 0x8000 : h));
+  }
+  const min = MIN_NORMAL[dtype];
+  if (min === undefined) return a;
+  return (a as Float32Array).map((v) => (v !== 0 && Math.abs(v) < min ? (v < 0 ? -0 : 0) : v));
+}
+
+/** |x| of a storage array (floats only; float16/bfloat16 bit patterns lose their sign bit). */
+export function absStorage(dtype: DType, a: TypedArray): TypedArray {
+  if (dtype === "float32" || dtype === "float64") return (a as Float32Array).map(Math.abs);
+  if (dtype === "float16" || dtype === "bfloat16") return (a as Uint16Array).map((h) => h & 0x7fff);
+  return a;
+}
+
+/** How inputs are altered before a reference evaluation: magnitudes (|x|) and/or flushed subnormals. */
+export interface InputTransform {
+  abs?: boolean;
+  flush?: readonly DType[];
+}
+
+export function transformStorage(dtype: DType, a: TypedArray, t: InputTransform | undefined): TypedArray {
+  if (!t) return a;
+  let out = a;
+  if (t.flush?.includes(dtype)) out = flushSubnormals(dtype, out);
+  if (t.abs) out = absStorage(dtype, out);
+  return out;
+}

@@ -5,7 +5,7 @@ import * as torch from "@lockstep/core";
 import fc from "fast-check";
 import type { TensorDesc } from "./arbitraries.js";
 import { type BackendStatus, REFERENCE_DEVICE } from "./backends.js";
-import { isFloatDtype, jsonNumber } from "./compare.js";
+import { flushSubnormals, type InputTransform, isFloatDtype, jsonNumber, transformStorage } from "./compare.js";
 import { type CrossResult, compareReadbacks, type Mismatch, type Readback } from "./golden/harness.js";
 import { type OpPromise, type Promises, promiseFor } from "./promise.js";
 import { type FailureRecord, type OpStats, StatsBuilder } from "./report.js";
@@ -45,10 +45,12 @@ export interface OpSpec {
 // ---- evaluation ----
 
 /** A host tensor on the reference holding the storage, viewed with the case's strides on `device`. */
-export async function materialize(d: TensorDesc, device: string, abs = false): Promise<Tensor> {
-  const storage = abs ? d.storage.map(Math.abs) : d.storage;
-  const values = d.dtype === "bool" ? storage.map((v) => v !== 0) : storage;
-  const host = torch.tensor(values as number[], { dtype: d.dtype, device: REFERENCE_DEVICE });
+export async function materialize(d: TensorDesc, device: string, tr?: InputTransform): Promise<Tensor> {
+  const values = d.dtype === "bool" ? d.storage.map((v) => v !== 0) : d.storage;
+  let host = torch.tensor(values as number[], { dtype: d.dtype, device: REFERENCE_DEVICE });
+  // transforms act on the stored values (after rounding to the dtype)
+  if (tr && isFloatDtype(d.dtype))
+    host = torch.fromBuffer(transformStorage(d.dtype, host.dataSync(), tr), { dtype: d.dtype }).to(REFERENCE_DEVICE);
   const base = device === REFERENCE_DEVICE ? host : await torch.toAsync(host, device);
   return torch.asStrided(base, d.shape, d.strides, d.offset);
 }
@@ -70,13 +72,13 @@ async function readback(t: Tensor): Promise<Readback> {
 }
 
 /** Run a case on a device and read back everything (errors become an outcome too: they must match). */
-export async function evaluate(spec: OpSpec, c: SpecCase, device: string, abs = false): Promise<Outcome> {
+export async function evaluate(spec: OpSpec, c: SpecCase, device: string, tr?: InputTransform): Promise<Outcome> {
   const created: Tensor[] = [];
   try {
     const inputs: Tensor[] = [];
     // abs: the magnitudes against which a reordered sum's error is bounded (floating inputs only;
     // indices and masks stay as they are)
-    for (const d of c.inputs) inputs.push(await materialize(d, device, abs && isFloatDtype(d.dtype)));
+    for (const d of c.inputs) inputs.push(await materialize(d, device, tr));
     created.push(...inputs);
     const which = spec.grad === true ? inputs.map((_, i) => i) : Array.isArray(spec.grad) ? spec.grad : ([] as number[]);
     const leaves = inputs.map((t, i) => (which.includes(i) && isFloatDtype(t.dtype) ? t.detach().requiresGrad_(true) : t));
@@ -98,7 +100,7 @@ export async function evaluate(spec: OpSpec, c: SpecCase, device: string, abs = 
     try {
       const gradOutputs: Tensor[] = [];
       for (const [k, r] of roots.entries()) {
-        const vals = gradValues(r.numel(), (c.gradSeed ?? 0) + k).map((v) => (abs ? Math.abs(v) : v));
+        const vals = gradValues(r.numel(), (c.gradSeed ?? 0) + k).map((v) => (tr?.abs ? Math.abs(v) : v));
         const host = torch.tensor(vals, { dtype: r.dtype, device: REFERENCE_DEVICE }).reshape([...r.shape]);
         gradOutputs.push(device === REFERENCE_DEVICE ? host : await torch.toAsync(host, device));
       }
@@ -184,6 +186,14 @@ export function compareOutcomes(ref: Outcome, got: Outcome, p: OpPromise, mag?: 
   return r;
 }
 
+/** An outcome with the subnormals of the `flush` dtypes in its results set to zero (sign kept). */
+export function flushOutcome(o: Outcome, flush: readonly DType[] | undefined): Outcome {
+  if (!flush || o.error !== undefined) return o;
+  const f = (rb: Readback | null): Readback | null =>
+    rb && flush.includes(rb.dtype) ? { ...rb, data: flushSubnormals(rb.dtype, rb.data) } : rb;
+  return { ...o, outs: o.outs.map((x) => f(x) as Readback), grads: o.grads?.map(f) ?? null };
+}
+
 // ---- one case on a backend ----
 
 export type CaseResult =
@@ -220,9 +230,11 @@ export async function runCase(spec: OpSpec, c: SpecCase, b: StartedStatus, p: Op
     if (e) return { status: "fail", maxUlp: Number.POSITIVE_INFINITY, bitwise: false, mismatch: e };
     return { status: "unsupported" };
   }
-  const ref = await evaluate(spec, c, REFERENCE_DEVICE);
-  const got = b.device === REFERENCE_DEVICE ? await evaluate(spec, c, REFERENCE_DEVICE) : await evaluate(spec, c, b.device);
-  const mag = p.reorderedSum ? await evaluate(spec, c, REFERENCE_DEVICE, true) : undefined;
+  // a backend that flushes subnormals is compared with the reference on flushed inputs, both results flushed
+  const flush = b.flushesSubnormals.length ? b.flushesSubnormals : undefined;
+  const ref = flushOutcome(await evaluate(spec, c, REFERENCE_DEVICE, flush && { flush }), flush);
+  const got = flushOutcome(await evaluate(spec, c, b.device), flush);
+  const mag = p.reorderedSum ? await evaluate(spec, c, REFERENCE_DEVICE, { abs: true, flush }) : undefined;
   const r = compareOutcomes(ref, got, p, mag);
   const m = r.mismatches[0];
   return m

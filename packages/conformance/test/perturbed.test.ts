@@ -1,11 +1,12 @@
 // The runner must catch differences: backends that differ from the reference in one known place are
 // registered like any other, and their reports must flag only the ops that reach that place, each
 // with a shrunk reproducer.
-import type { Backend, ReduceKernel, View } from "@lockstep/core";
+import type { Backend, DType, ReduceKernel, TypedArray, View } from "@lockstep/core";
 import * as torch from "@lockstep/core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { registerBackend, startBackend } from "../src/backends.js";
 import { runDeterminismChecks } from "../src/checks.js";
+import { flushSubnormals } from "../src/compare.js";
 import type { OpStats } from "../src/report.js";
 import { knownIssue, runSpec, type StartedStatus } from "../src/runner.js";
 import { SPECS } from "../src/specs.js";
@@ -68,6 +69,20 @@ class SequentialSum extends torch.ReferenceBackend {
   }
 }
 
+/** The reference, but float16 subnormals are flushed to zero when written to the device and in elementwise results. */
+class Fp16FlushToZero extends torch.ReferenceBackend {
+  override readonly name = "fp16-ftz";
+  override write(buf: unknown, dtype: DType, data: TypedArray): void {
+    super.write(buf, dtype, dtype === "float16" ? flushSubnormals(dtype, data) : data);
+  }
+  override elementwise(e: Exp, out: View, inputs: readonly View[]): void {
+    super.elementwise(e, out, inputs);
+    if (out.dtype !== "float16") return;
+    const h = out.buf as Uint16Array;
+    for (const p of positions(out)) if (((h[p] as number) & 0x7c00) === 0) h[p] = (h[p] as number) & 0x8000;
+  }
+}
+
 /** The reference, but its scatter primitive declares itself nondeterministic (atomics on a GPU). */
 class AtomicScatter extends torch.ReferenceBackend {
   override readonly name = "atomic-scatter";
@@ -81,6 +96,19 @@ const seqSum = new SequentialSum();
 torch.registerDevice("exp-bit-flip", expFlip);
 torch.registerDevice("sequential-sum", seqSum);
 torch.registerDevice("atomic-scatter", new AtomicScatter());
+torch.registerDevice("fp16-ftz", new Fp16FlushToZero());
+registerBackend({
+  name: "fp16-ftz",
+  init: async () => ({ device: "fp16-ftz", description: "flushes float16 subnormals (test)" }),
+});
+registerBackend({
+  name: "fp16-ftz-declared",
+  init: async () => ({
+    device: "fp16-ftz",
+    description: "flushes float16 subnormals, declared (test)",
+    flushesSubnormals: ["float16"],
+  }),
+});
 for (const device of ["exp-bit-flip", "sequential-sum", "atomic-scatter"])
   registerBackend({ name: device, init: async () => ({ device, description: "deliberately perturbed reference (test)" }) });
 
@@ -154,6 +182,23 @@ describe("the runner catches a backend that sums in another order", () => {
     const flagged = Object.keys(res.flagged);
     expect(flagged.filter((k) => !res.reached.has(k))).toEqual([]);
     for (const k of ["exp", "relu", "sort", "neg", "cumsum", "gather", "to(dtype)"]) expect(flagged).not.toContain(k);
+  });
+});
+
+describe("a backend that flushes float16 subnormals", () => {
+  const spec = (name: string) => SPECS.find((s) => s.name === name) as (typeof SPECS)[number];
+  it("is flagged when it does not declare it, with a float16 reproducer", async () => {
+    const r = await runSpec(spec("abs"), (await startBackend("fp16-ftz")) as StartedStatus, { numRuns: 100, seed: SEED });
+    const rep = r.failures[0]?.reproducer as { inputs: { dtype: string }[] } | undefined;
+    expect(rep?.inputs[0]?.dtype).toBe("float16");
+  });
+  it("keeps its promises when it declares flushesSubnormals", async () => {
+    const b = (await startBackend("fp16-ftz-declared")) as StartedStatus;
+    expect(b.flushesSubnormals).toEqual(["float16"]);
+    for (const name of ["abs", "neg", "sqrt", "exp", "add", "mul", "sum", "mm", "relu", "to(dtype)"]) {
+      const r = await runSpec(spec(name), b, { numRuns: 100, seed: SEED });
+      expect([name, r.failures.map((f) => f.detail)]).toEqual([name, []]);
+    }
   });
 });
 

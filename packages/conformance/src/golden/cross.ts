@@ -1,8 +1,10 @@
 // The golden cases as conformance cases: on the reference they are compared with PyTorch (with the
 // table's stated bounds); on any other backend with the reference (with the backend's promise).
+import type { DType } from "@lockstep/core";
 import * as torch from "@lockstep/core";
 import type { BackendStatus } from "../backends.js";
 import { REFERENCE_DEVICE } from "../backends.js";
+import { flushSubnormals } from "../compare.js";
 import { describePromise, promiseFor } from "../promise.js";
 import { type OpStats, StatsBuilder } from "../report.js";
 import {
@@ -46,6 +48,13 @@ async function nativeNumerics<R>(f: () => Promise<R>): Promise<R> {
   }
 }
 
+function flushEvaluated(e: Evaluated, flush: readonly DType[] | undefined): Evaluated {
+  if (!flush) return e;
+  const f = (rb: Readback | null): Readback | null =>
+    rb && flush.includes(rb.dtype) ? { ...rb, data: flushSubnormals(rb.dtype, rb.data) } : rb;
+  return { ...e, outs: e.outs.map(f), grads: e.grads?.map(f) ?? null };
+}
+
 /** Failing golden cases listed per op. */
 const MAX_LISTED = 5;
 
@@ -61,6 +70,8 @@ export async function runGoldenOnBackend(
   opts: GoldenOptions = {},
 ): Promise<Record<string, OpStats>> {
   const vsPyTorch = b.device === REFERENCE_DEVICE;
+  // a backend that flushes subnormals is compared with the reference on flushed inputs, both results flushed
+  const flush = b.flushesSubnormals.length ? b.flushesSubnormals : undefined;
   const stats = new Map<string, StatsBuilder>();
   for (const file of opts.files ?? GOLDEN_FILES)
     for (const c of loadCases(file).cases) {
@@ -98,7 +109,7 @@ export async function runGoldenOnBackend(
         // backend on "reference", which no backend takes over
         ref = vsPyTorch
           ? await nativeNumerics(() => evaluateCase(c, entry, "cpu"))
-          : await evaluateCase(c, entry, REFERENCE_DEVICE);
+          : flushEvaluated(await evaluateCase(c, entry, REFERENCE_DEVICE, flush && { flush }), flush);
       } catch (e) {
         if (vsPyTorch) {
           s.add(Number.POSITIVE_INFINITY, false);
@@ -119,13 +130,13 @@ export async function runGoldenOnBackend(
       }
       let got: Evaluated;
       try {
-        got = await evaluateCase(c, entry, b.device);
+        got = flushEvaluated(await evaluateCase(c, entry, b.device), flush);
       } catch (e) {
         s.add(Number.POSITIVE_INFINITY, false);
         fail({ what: "backend", detail: `threw ${errorLine(e)}`, got: errorLine(e) });
         continue;
       }
-      const mag = promise.reorderedSum ? await evaluateCase(c, entry, REFERENCE_DEVICE, true) : undefined;
+      const mag = promise.reorderedSum ? await evaluateCase(c, entry, REFERENCE_DEVICE, { abs: true, flush }) : undefined;
       const r = compareEvaluated(ref, got, promise, mag);
       s.add(r.maxUlp, r.bitwise);
       if (r.mismatches[0]) fail(r.mismatches[0]);

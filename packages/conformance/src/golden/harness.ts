@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import type { DType, Tensor, TypedArray } from "@lockstep/core";
 import * as torch from "@lockstep/core";
 import { REFERENCE_DEVICE } from "../backends.js";
-import { diffArrays, elementValue, isFloatDtype, jsonNumber, ulpAt } from "../compare.js";
+import { diffArrays, elementValue, type InputTransform, isFloatDtype, jsonNumber, transformStorage, ulpAt } from "../compare.js";
 import { BITWISE, type OpPromise, type Promises } from "../promise.js";
 
 export interface T {
@@ -69,24 +69,17 @@ export function decodeStorage(t: T): TypedArray {
 }
 
 /** A tensor with exactly PyTorch's layout (as_strided over the stored storage) on `device`, as a leaf. */
-export async function decodeTensor(t: T, device: string, abs = false): Promise<Tensor> {
-  const host = torch.fromBuffer(abs ? absStorage(t.dtype, decodeStorage(t)) : decodeStorage(t), { dtype: t.dtype });
+export async function decodeTensor(t: T, device: string, tr?: InputTransform): Promise<Tensor> {
+  const host = torch.fromBuffer(transformStorage(t.dtype, decodeStorage(t), tr), { dtype: t.dtype });
   const base = isReferenceDevice(device) ? host.to(device) : await torch.toAsync(host, device);
   return torch.asStrided(base, t.shape, t.stride, t.offset).detach();
 }
 
 const isReferenceDevice = (d: string) => d === "cpu" || d === REFERENCE_DEVICE;
 
-/** |x| of a storage (floats only): the magnitudes a reordered sum's error is bounded by. */
-function absStorage(dtype: DType, a: TypedArray): TypedArray {
-  if (dtype === "float32" || dtype === "float64") return (a as Float32Array).map(Math.abs);
-  if (dtype === "float16" || dtype === "bfloat16") return (a as Uint16Array).map((h) => h & 0x7fff);
-  return a;
-}
-
-export async function decodeArg(a: unknown, device: string, abs = false): Promise<unknown> {
-  if (isT(a)) return decodeTensor(a, device, abs);
-  if (Array.isArray(a)) return Promise.all(a.map((x) => decodeArg(x, device, abs)));
+export async function decodeArg(a: unknown, device: string, tr?: InputTransform): Promise<unknown> {
+  if (isT(a)) return decodeTensor(a, device, tr);
+  if (Array.isArray(a)) return Promise.all(a.map((x) => decodeArg(x, device, tr)));
   if (a && typeof a === "object") {
     const o = a as Record<string, unknown>;
     if ("float" in o)
@@ -212,8 +205,8 @@ async function absSum(ts: Tensor[]): Promise<number> {
 }
 
 /** Run a golden case on `device` (inputs placed there with PyTorch's exact layouts; backward there too). */
-export async function evaluateCase(c: Case, entry: OpEntry, device: string, abs = false): Promise<Evaluated> {
-  const args = (await decodeArg(c.args, device, abs)) as unknown[];
+export async function evaluateCase(c: Case, entry: OpEntry, device: string, tr?: InputTransform): Promise<Evaluated> {
+  const args = (await decodeArg(c.args, device, tr)) as unknown[];
   const kw = await camel(c.kwargs, device);
   const inputs = argTensors(args, kw);
   const wantGrads = c.grads ?? [];
@@ -235,7 +228,7 @@ export async function evaluateCase(c: Case, entry: OpEntry, device: string, abs 
     const o = outs[i];
     if (go && o?.requiresGrad) {
       roots.push(o);
-      rootGrads.push(await decodeTensor(go, device, abs));
+      rootGrads.push(await decodeTensor(go, device, tr));
     }
   }
   if (roots.length === 0) return { ...base, grads: null, gradError: "no output requires grad" };
