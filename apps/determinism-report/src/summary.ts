@@ -42,7 +42,18 @@ function conformanceSentence(r: ConformanceRun): string {
     : "";
   if (s.bitwiseOps === s.ops)
     return `${r.mode} mode, conformance: ${r.backend} bitwise equal to the reference on all ${s.ops} ops (${s.cases} cases)${failed}.`;
-  const worst = s.worst ? `; max ${ulp(s.worst.maxUlp)} on ${s.worst.op}` : "";
+  // the largest finite distances say how far off; ∞ (errors, NaN vs number, integers) is counted apart
+  const finite = Object.entries(r.ops)
+    .filter(([, o]) => typeof o.maxUlp === "number" && o.maxUlp > 0)
+    .sort(([, a], [, b]) => (b.maxUlp as number) - (a.maxUlp as number));
+  const inf = Object.values(r.ops).filter((o) => o.maxUlp === "Infinity").length;
+  const worst =
+    (finite.length
+      ? `; largest ULP: ${finite
+          .slice(0, 5)
+          .map(([k, o]) => `${k} ${fmtNum(o.maxUlp)}`)
+          .join(", ")}`
+      : "") + (inf ? `; ${inf} op${inf > 1 ? "s" : ""} with ∞ (an error, NaN or integer mismatch)` : "");
   return `${r.mode} mode, conformance: ${r.backend} bitwise on ${s.bitwiseOps} of ${s.ops} ops${worst}${failed}.`;
 }
 
