@@ -1,6 +1,8 @@
 // The WebGPU runtime under the backend: pooled storage buffers, pipelines cached by WGSL source,
-// and a command encoder that batches dispatches until a readback (or a host write, which must be
-// ordered after the work already recorded) forces a submit.
+// and a command encoder that batches dispatches (in one compute pass) until a readback, a large
+// host write (which must be ordered after the work already recorded) or SUBMIT_EVERY forces a
+// submit. Per-dispatch parameters and small host writes go through two arenas that are uploaded
+// once per batch, just before its submit (see `arena`).
 import type { GpuHandle } from "./gpu.js";
 
 // GPUBufferUsage / GPUMapMode values, spelled out so that Node needs no globals from Dawn.
@@ -27,8 +29,10 @@ const PARAM_WINDOW = 256;
 const ONE = 0x3f800000;
 /** Cached bind groups before the cache starts over (each holds its buffers alive). */
 const MAX_BIND_GROUPS = 4096;
-/** Host writes up to this many bytes are recorded as copies instead of submitting first. */
+/** Host writes up to this many bytes go through the upload arena instead of submitting first. */
 const SMALL_WRITE = 1 << 16;
+/** Bytes of the upload arena (small host writes of one batch). */
+const UPLOAD_BYTES = 1 << 18;
 
 export class Runtime {
   readonly device: GPUDevice;
@@ -51,6 +55,10 @@ export class Runtime {
   private readonly arena: GPUBuffer;
   private readonly arenaWords = new Uint32Array(ARENA_BYTES / 4);
   private arenaUsed = 0;
+  /** Small host writes of the batch: copied from here to their buffers by recorded commands (same ordering as `arena`). */
+  private readonly upload: GPUBuffer;
+  private readonly uploadBytes = new Uint8Array(UPLOAD_BYTES);
+  private uploadUsed = 0;
   private readonly align: number;
   /** Bytes held by live buffers and by the pool. */
   bytesInUse = 0;
@@ -75,6 +83,7 @@ export class Runtime {
     this.parallelScatter = scatter ? scatter === "1" : !this.cpuAdapter;
     this.align = Math.max(16, this.device.limits.minStorageBufferOffsetAlignment);
     this.arena = this.device.createBuffer({ size: ARENA_BYTES, usage: STORAGE | COPY_DST });
+    this.upload = this.device.createBuffer({ size: UPLOAD_BYTES, usage: COPY_SRC | COPY_DST });
   }
 
   /** A storage buffer of at least `bytes` (rounded to 16; pooled by size), zero-filled. */
@@ -129,13 +138,13 @@ export class Runtime {
     const padded = bytes.byteLength % 4 === 0 ? bytes : copyPadded(bytes);
     if (padded.byteLength === 0) return;
     if (padded.byteLength <= SMALL_WRITE) {
-      // small writes (scalars, optimizer constants) are recorded as a copy from a staging buffer,
-      // in order with the commands around them: no submit per write
-      const staging = this.device.createBuffer({ size: padded.byteLength, usage: COPY_SRC, mappedAtCreation: true });
-      new Uint8Array(staging.getMappedRange()).set(padded);
-      staging.unmap();
-      this.enc().copyBufferToBuffer(staging, 0, buf, byteOffset, padded.byteLength);
-      this.transient.push(staging);
+      // small writes (scalars, optimizer constants) are recorded as a copy from the upload arena,
+      // in order with the commands around them: no submit and no allocation per write
+      if (this.uploadUsed + padded.byteLength > UPLOAD_BYTES) this.flush();
+      const at = this.uploadUsed;
+      this.uploadBytes.set(padded, at);
+      this.uploadUsed = at + padded.byteLength; // a multiple of 4, as copies require
+      this.enc().copyBufferToBuffer(this.upload, at, buf, byteOffset, padded.byteLength);
       return;
     }
     this.flush(); // queue writes run before any unsubmitted commands: submit those first
@@ -179,10 +188,12 @@ export class Runtime {
       this.pass = null;
     }
     if (this.arenaUsed > 0) this.device.queue.writeBuffer(this.arena, 0, this.arenaWords, 0, this.arenaUsed / 4);
+    if (this.uploadUsed > 0) this.device.queue.writeBuffer(this.upload, 0, this.uploadBytes, 0, this.uploadUsed);
     this.device.queue.submit([this.encoder.finish()]);
     this.encoder = null;
     this.recorded = 0;
     this.arenaUsed = 0;
+    this.uploadUsed = 0;
     for (const b of this.transient) b.destroy(); // freed by the driver once the submitted work is done
     this.transient.length = 0;
   }

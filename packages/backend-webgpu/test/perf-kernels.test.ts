@@ -279,4 +279,22 @@ describe.skipIf(start instanceof Error)(`optimised webgpu kernels (${why})`, () 
     const odd = torch.randn([7, 13, 17, 19]);
     await same(odd.permute([3, 1, 0, 2]).contiguous(), g(odd).permute([3, 1, 0, 2]).contiguous());
   });
+
+  it("runtime: host writes and parameters batched with kernels keep program order, across arena overflows", async () => {
+    // each step writes a fresh host tensor (through the upload arena) and uses it at once; 300
+    // steps of 16 KiB overflow the 256 KiB arena and the parameter arena several times
+    let acc = torch.zeros([4096]);
+    let gacc = g(acc);
+    for (let i = 0; i < 300; i++) {
+      const h = torch.full([4096], i % 7);
+      acc = acc.mul(0.5).add(h);
+      gacc = gacc.mul(0.5).add(g(h));
+    }
+    await same(acc, gacc);
+    // a large write (submitted before) after queued work on a recycled buffer
+    const big = torch.randn([70_000]);
+    const before = g(torch.ones([70_000])).mul(3);
+    const gb = g(big);
+    await same(big.add(3), gb.add(before));
+  });
 });
