@@ -149,7 +149,14 @@ export function heatmap(runs: ConformanceRun[]): string {
   for (const c of cols) for (const k of Object.keys(c.ops)) opSet.add(k);
   // the interesting rows first: larger worst ULP, then by name
   const worst = (op: string) => Math.max(...cols.map((c) => (c.ops[op] ? unnum(c.ops[op].maxUlp) : -1)));
-  const ops = [...opSet].sort((a, b) => worst(b) - worst(a) || a.localeCompare(b));
+  // rows bitwise in every column are listed by name under the map: the page stays small
+  const green = (op: string) => cols.every((c) => !c.ops[op] || (c.ops[op].cases > 0 && c.ops[op].bitwiseFraction === 1));
+  const allGreen = [...opSet].filter(green).sort();
+  const ops = [...opSet].filter((op) => !green(op)).sort((a, b) => worst(b) - worst(a) || a.localeCompare(b));
+  const greenList = allGreen.length
+    ? `<p class="muted">Bitwise on every case in every column (${allGreen.length} ops): ${allGreen.map(esc).join(", ")}.</p>`
+    : "";
+  if (ops.length === 0) return `<p class="ok">Every op bitwise on every backend and mode.</p>${greenList}`;
   const cw = 92;
   const ch = 13;
   const lw = Math.min(220, 8 + 6.2 * Math.max(...ops.map((o) => o.length)));
@@ -176,14 +183,14 @@ export function heatmap(runs: ConformanceRun[]): string {
       }
       const u = unnum(r.maxUlp);
       const label = u === 0 ? "0" : Number.isFinite(u) ? fmt(u) : "∞";
-      const tip = `${op} on ${c.backend} (${c.mode}): max ${label} ULP, ${(r.bitwiseFraction * 100).toFixed(0)}% of ${r.cases} cases bitwise${r.failed ? ", broke its promise" : ""}${r.knownIssue ? ` (known issue: ${r.knownIssue})` : ""}`;
+      const tip = `${op}, ${c.backend}/${c.mode}: ${label} ULP, ${(r.bitwiseFraction * 100).toFixed(0)}% of ${r.cases} bitwise${r.failed ? ", broke its promise" : ""}${r.knownIssue ? ` (known issue: ${r.knownIssue})` : ""}`;
       parts.push(
         `<rect class="cell" data-ulp="${esc(String(r.maxUlp))}" x="${x}" y="${y}" width="${cw - 1}" height="${ch - 1}" fill="${ulpColor(u)}"${r.failed ? ' stroke="#000" stroke-width="1.5"' : ""}><title>${esc(tip)}</title></rect>`,
       );
-      parts.push(`<text x="${x + cw / 2}" y="${y + ch - 3}" class="cv" text-anchor="middle">${label}</text>`);
+      if (u !== 0) parts.push(`<text x="${x + cw / 2}" y="${y + ch - 3}" class="cv" text-anchor="middle">${label}</text>`);
     });
   });
-  return `<svg class="heat" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="max ULP per op and backend">${parts.join("")}</svg>`;
+  return `<svg class="heat" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="max ULP per op and backend">${parts.join("")}</svg>${greenList}`;
 }
 
 function trainingSection(run: TrainingRun): string {
