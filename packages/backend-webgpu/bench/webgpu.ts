@@ -413,8 +413,16 @@ const WORKLOADS: { name: string; unit: string; higherIsBetter: boolean; run: (s:
 
 async function main(): Promise<void> {
   const selected = only.length ? WORKLOADS.filter((w) => only.some((o) => w.name.startsWith(o))) : WORKLOADS;
-  const ls = await lockstepSide();
-  const adapter = (await initWebGPU()).description;
+  let ls: Side;
+  let adapter: string;
+  try {
+    ls = await lockstepSide();
+    adapter = (await initWebGPU()).description;
+  } catch (e) {
+    // no adapter here: a benchmark reports that instead of failing
+    process.stdout.write(`${JSON.stringify({ error: `webgpu unavailable: ${(e as Error).message}` }, null, 2)}\n`);
+    process.exit(0);
+  }
   const tfs = process.env.LOCKSTEP_BENCH_NO_TFJS === "1" ? { error: "disabled by LOCKSTEP_BENCH_NO_TFJS=1" } : await tfjsSide();
   const figures: Record<string, Figure> = {};
   for (const w of selected) {
