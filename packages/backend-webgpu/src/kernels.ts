@@ -246,7 +246,29 @@ export function combineFn(op: string, d: DType, ctx: WgslContext): string {
  * blocks of equal size on a stack (the pairwise tree), and folds the stack right to left.
  * Params: viewParams(outShape, [out, input]) then reduced sizes and input strides, then constants.
  */
-export function reduceKernel(k: ReduceKernel, out: View, input: View, nReduced: number, slots: Slots): Kernel {
+const reduceCache = new Map<string, { source: string; consts: number[] }>();
+
+export function reduceKernel(k: ReduceKernel, out: View, input: View, _nReduced: number, slots: Slots): Kernel {
+  const outRank = out.shape.length;
+  const r = input.shape.length - outRank;
+  const key = `${renderModeKey()}|${k.op}|${outRank}|${r}|${out.dtype}|${slotsKey(slots)}|${ir.expKey(k.map)}|${ir.expKey(k.post)}`;
+  let hit = reduceCache.get(key);
+  if (!hit) {
+    const rendered = renderReduce(k, out, input, slots);
+    hit = { source: rendered.source, consts: rendered.params.slice(rendered.params.length - rendered.nConsts) };
+    if (reduceCache.size >= CACHE_LIMIT) reduceCache.clear();
+    reduceCache.set(key, hit);
+  }
+  const params = [
+    ...viewParams(out.shape, [out, { offset: input.offset, strides: input.strides.slice(0, outRank) }]),
+    ...input.shape.slice(outRank),
+    ...input.strides.slice(outRank),
+    ...hit.consts,
+  ];
+  return { source: hit.source, params };
+}
+
+function renderReduce(k: ReduceKernel, out: View, input: View, slots: Slots): Kernel & { nConsts: number } {
   const outRank = out.shape.length;
   const redShape = input.shape.slice(outRank);
   const redStrides = input.strides.slice(outRank);
@@ -325,7 +347,7 @@ ${ENTRY} {
     ...redStrides,
     ...mapCtx.consts,
   ];
-  return { source, params };
+  return { source, params, nConsts: mapCtx.consts.length };
 }
 
 /** Storage value → compute value, for kernels that move raw values (sort, scan, matmul, scatter). */

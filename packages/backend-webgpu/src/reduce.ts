@@ -64,15 +64,6 @@ export function canReduceInParallel(out: View, input: View, nReduced: number): b
   return L >= PARALLEL_MIN && out.buf !== input.buf && n <= MAX_GRID * MAX_GRID && Math.ceil(L / BLOCK) <= MAX_GRID;
 }
 
-interface Rendered {
-  /** WGSL of the leaf function (reads the input at element offset p) and the combine functions. */
-  lib: string;
-  postLines: string;
-  post: string;
-  consts: number[];
-  store: string;
-}
-
 const cache = new Map<string, string>();
 
 /**
