@@ -102,7 +102,7 @@ function indexCode(rank: number, nViews: number, idx: string, inner = "", invBas
  * exact. `inv` holds the f32 bits of 1/d (computed on the host).
  */
 const DIV_SMALL = `fn div_small(x: u32, d: u32, inv: u32) -> u32 {
-  var q = u32(f32(x) * bitcast<f32>(inv));
+  var q = u32(i32(f32(i32(x)) * bitcast<f32>(inv))); // via i32: the conversions CPUs have vector instructions for
   let r = i32(x) - i32(q * d);
   if (r < 0) { q = q - 1u; } else if (r >= i32(d)) { q = q + 1u; }
   return q;
