@@ -1,6 +1,6 @@
 // @lockstep/backend-webgpu: `await initWebGPU()` registers device "webgpu" (WGSL kernels on Dawn in
 // Node, navigator.gpu in browsers), and the device utilities PyTorch users know from torch.cuda.
-import { DeviceUnavailableError, registerDevice } from "@lockstep/core";
+import { type DeviceModule, DeviceUnavailableError, registerDevice, registerDeviceModule } from "@lockstep/core";
 import { WebGPUBackend } from "./backend.js";
 import { acquireGpu, type GpuOptions } from "./gpu.js";
 import { Runtime } from "./runtime.js";
@@ -21,6 +21,7 @@ export function initWebGPU(opts: GpuOptions = {}): Promise<{ device: "webgpu"; d
       const gpu = await acquireGpu(opts);
       const backend = new WebGPUBackend(new Runtime(gpu));
       registerDevice("webgpu", backend);
+      registerDeviceModule(webgpu);
       state = { backend, description: gpu.adapterInfo };
       return { device: "webgpu" as const, description: gpu.adapterInfo };
     } catch (e) {
@@ -69,7 +70,7 @@ export const memoryReserved = (): number => {
  * The utilities above as one object, torch.cuda's shape (core's DeviceModule: every device has the
  * same members), e.g. `import { webgpu } from "@lockstep/backend-webgpu"; await webgpu.synchronize()`.
  */
-export const webgpu = {
+export const webgpu: DeviceModule = {
   type: "webgpu",
   isAvailable,
   deviceCount,
@@ -79,4 +80,4 @@ export const webgpu = {
   emptyCache,
   memoryAllocated,
   memoryReserved,
-} as const;
+};

@@ -56,6 +56,8 @@ describe.skipIf(unavailable !== null)(`webgpu device utilities (${adapterName})`
 
   it("the same utilities as one object with torch.cuda's members", async () => {
     expect(webgpu.type).toBe("webgpu");
+    expect(torch.getDeviceModule("webgpu")).toBe(webgpu); // registered by initWebGPU
+    expect(torch.getDeviceModule().type).toBe("webgpu"); // the started accelerator
     expect(webgpu.memoryAllocated).toBe(memoryAllocated);
     expect(webgpu.getDeviceName()).toBe(getDeviceName());
     expect(Object.keys(webgpu).sort()).toEqual(

@@ -2,6 +2,7 @@
 // ops reach primitives through `kernelFor`, which refuses (or warns about) nondeterministic ones.
 import type { Backend } from "./backend.js";
 import { NondeterministicError } from "./errors.js";
+import { noteOp } from "./profiler.js";
 import type { Tensor } from "./tensor.js";
 
 type Primitive = Parameters<Backend["isDeterministic"]>[0];
@@ -20,6 +21,7 @@ export const isDeterministicAlgorithmsWarnOnlyEnabled = (): boolean => warnOnly;
 /** The backend of `t`, after checking that `primitive` may run under the determinism setting. */
 export function kernelFor(op: string, t: Tensor, primitive: Primitive): Backend {
   const b = t._storage.backend;
+  noteOp(op); // names the primitive call that follows for torch.profiler
   if (!enabled || b.isDeterministic(primitive)) return b;
   const msg = `${op} on device '${t.device}' (backend '${b.name}') uses the ${primitive} kernel, which does not have a deterministic implementation, but you set torch.useDeterministicAlgorithms(true). Turn determinism off for this operation, run it on a deterministic device (e.g. "cpu"), or pass { warnOnly: true } if that is acceptable.`;
   if (!warnOnly) throw new NondeterministicError(op, msg);

@@ -10,6 +10,7 @@ export {
   isDeterministicAlgorithmsWarnOnlyEnabled,
   useDeterministicAlgorithms,
 } from "./determinism.js";
+export { type DeviceModule, getDeviceModule, registerDeviceModule } from "./device_module.js";
 export type { DType, TypedArray } from "./dtype.js";
 export { floatToInt64, promoteTypes, roundToDtype, setDefaultDtype } from "./dtype.js";
 export * from "./errors.js";
@@ -19,6 +20,7 @@ export * as linalg from "./linalg_namespace.js";
 export { dispose, keep, tidy } from "./memory.js";
 export * from "./ops/index.js";
 export { isPortableNumericsEnabled, usePortableNumerics } from "./portable/mode.js";
+export * as profiler from "./profiler.js";
 export { ReferenceBackend } from "./reference/backend.js";
 export { memoryStats, registerDevice, registeredDevices } from "./storage.js";
 export { Tensor } from "./tensor.js";

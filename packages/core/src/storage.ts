@@ -4,12 +4,14 @@ import type { Backend } from "./backend.js";
 import { type DType, ITEMSIZE } from "./dtype.js";
 import { DeviceError } from "./errors.js";
 import { withPortableNumerics } from "./portable/mode.js";
+import { withProfiler } from "./profiler.js";
 import { ReferenceBackend } from "./reference/backend.js";
 
 const devices = new Map<string, Backend>();
 
 export function registerDevice(name: string, backend: Backend): void {
-  devices.set(name, withPortableNumerics(backend));
+  // the profiler outermost: it must see every call (the portable wrapper caches bound methods)
+  devices.set(name, withProfiler(withPortableNumerics(backend)));
 }
 
 export function backendFor(device: string, op = "device"): Backend {

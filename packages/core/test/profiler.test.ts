@@ -177,6 +177,19 @@ describe("torch.profiler", () => {
     expect(formatMemory(3 * 1024 * 1024)).toBe("3.00 Mb");
   });
 
+  it("records every registered device, with ops named through kernelFor", async () => {
+    const x = torch.rand([8, 8]);
+    const prof = new torch.profiler.Profile().start();
+    x.sum(1);
+    x.amax(0);
+    x.cumsum(1);
+    x.sort(1);
+    await prof.stop();
+    const keys = prof.keyAverages().map((r) => r.key);
+    for (const k of ["sum", "amax", "cumsum", "sort"]) expect(keys).toContain(k);
+    expect(keys).not.toContain("reduce");
+  });
+
   it("allows one active profile at a time", async () => {
     const p = new Profile().start();
     expect(() => new Profile().start()).toThrow(torch.ValueError);
