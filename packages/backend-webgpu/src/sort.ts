@@ -14,6 +14,8 @@ import { libSource } from "./wgsl_lib.js";
 const THREADS = 256;
 const CHUNK = 2048;
 const MAX_GRID = 65535;
+/** Rows per grid z slice (rows beyond the y limit continue in z). */
+const ROWS_Y = MAX_GRID;
 /** Rows at least this long use the bitonic network (shorter ones: one invocation per element). */
 export const BITONIC_MIN = 512;
 
@@ -22,7 +24,13 @@ export function canSortBitonic(values: View, indices: View, input: View): boolea
   const rows = input.shape.slice(0, -1).reduce((a, b) => a * b, 1);
   const P = 2 ** Math.ceil(Math.log2(Math.max(n, 2)));
   const bufs = [values.buf, indices.buf, input.buf];
-  return n >= BITONIC_MIN && rows <= MAX_GRID && P / CHUNK <= MAX_GRID && P / 2 / THREADS <= MAX_GRID && new Set(bufs).size === 3;
+  return (
+    n >= BITONIC_MIN &&
+    rows <= ROWS_Y * MAX_GRID &&
+    P / CHUNK <= MAX_GRID &&
+    P / 2 / THREADS <= MAX_GRID &&
+    new Set(bufs).size === 3
+  );
 }
 
 const noCtx = () => {
@@ -113,7 +121,8 @@ fn step(kk: u32, jj: u32, base: u32, t: u32, C: u32, rw: Row) {
 }
 @compute @workgroup_size(${THREADS})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
-  let row = wid.y;
+  let row = wid.y + wid.z * ${ROWS_Y}u; // rows past 65535 continue in z
+  if (row >= P[0]) { return; }
   let t = lid.x;
   let Pn = P[2];
   let C = min(Pn, ${CHUNK}u);
@@ -137,7 +146,8 @@ ${libSource(ctx.lib)}
 ${h}
 @compute @workgroup_size(${THREADS})
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let row = gid.y;
+  let row = gid.y + gid.z * ${ROWS_Y}u;
+  if (row >= P[0]) { return; }
   let q = gid.x;
   let Pn = P[2];
   if (q >= Pn / 2u) { return; }
@@ -166,7 +176,8 @@ ${libSource(ctx.lib)}
 ${h}
 @compute @workgroup_size(${THREADS})
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let row = gid.y;
+  let row = gid.y + gid.z * ${ROWS_Y}u;
+  if (row >= P[0]) { return; }
   let r = gid.x;
   if (r >= P[1]) { return; }
   let rw = row_of(row);
@@ -198,6 +209,8 @@ export function sortBitonic(rt: Runtime, values: View, indices: View, input: Vie
   const rows = outerShape.reduce((a, b) => a * b, 1);
   const P = 2 ** Math.ceil(Math.log2(Math.max(n, 2)));
   const C = Math.min(P, CHUNK);
+  const ry = Math.min(rows, ROWS_Y);
+  const rz = Math.ceil(rows / ROWS_Y);
   const viewWords = (v: View) => [v.offset, ...v.strides.slice(0, -1), v.strides[rank - 1] ?? 0];
   const tail = [...outerShape, ...viewWords(values), ...viewWords(indices), ...viewWords(input)];
   const params = (k: number, j: number) => Uint32Array.from([rows, n, P, k, j, ...tail], (x) => x >>> 0);
@@ -212,12 +225,12 @@ export function sortBitonic(rt: Runtime, values: View, indices: View, input: Vie
   const full = cached(`full|${key}`, () => localSource(values, input, descending, true));
   const merge = cached(`merge|${key}`, () => localSource(values, input, descending, false));
   const step = cached(`global|${key}`, () => globalSource(values, input, descending));
-  rt.dispatchGroups(full, bindings, params(0, 0), [P / C, rows, 1]);
+  rt.dispatchGroups(full, bindings, params(0, 0), [P / C, ry, rz]);
   for (let k = 2 * C; k <= P; k *= 2) {
-    for (let j = k / 2; j >= C; j /= 2) rt.dispatchGroups(step, bindings, params(k, j), [Math.ceil(P / 2 / THREADS), rows, 1]);
-    rt.dispatchGroups(merge, bindings, params(k, 0), [P / C, rows, 1]);
+    for (let j = k / 2; j >= C; j /= 2) rt.dispatchGroups(step, bindings, params(k, j), [Math.ceil(P / 2 / THREADS), ry, rz]);
+    rt.dispatchGroups(merge, bindings, params(k, 0), [P / C, ry, rz]);
   }
   const gather = cached(`gather|${key}`, () => gatherSource(values, input));
-  rt.dispatchGroups(gather, bindings, params(0, 0), [Math.ceil(n / THREADS), rows, 1]);
+  rt.dispatchGroups(gather, bindings, params(0, 0), [Math.ceil(n / THREADS), ry, rz]);
   rt.release(scratch);
 }
