@@ -22,6 +22,8 @@ const THREADS = 256;
 const PER_THREAD = 8;
 const BLOCK = THREADS * PER_THREAD;
 const MAX_GRID = 65535;
+/** Outputs per grid z slice (outputs beyond the y limit continue in z). */
+const OUTS_Y = MAX_GRID;
 /** Rows at least this long use the parallel passes; shorter ones one invocation per output. */
 export const PARALLEL_MIN = 1024;
 
@@ -61,7 +63,7 @@ export function canReduceInParallel(out: View, input: View, nReduced: number): b
   const outRank = input.shape.length - nReduced;
   const L = input.shape.slice(outRank).reduce((a, b) => a * b, 1);
   const n = out.shape.reduce((a, b) => a * b, 1);
-  return L >= PARALLEL_MIN && out.buf !== input.buf && n <= MAX_GRID * MAX_GRID && Math.ceil(L / BLOCK) <= MAX_GRID;
+  return L >= PARALLEL_MIN && out.buf !== input.buf && n <= OUTS_Y * MAX_GRID && Math.ceil(L / BLOCK) <= MAX_GRID;
 }
 
 const cache = new Map<string, string>();
@@ -168,7 +170,7 @@ ${leaf}
 var<workgroup> SH: array<Node, ${THREADS}>;
 @compute @workgroup_size(${THREADS})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
-  let o = wid.y + wid.z * ${MAX_GRID}u;
+  let o = wid.y + wid.z * ${OUTS_Y}u;
   let live = o < P[0];
   let oc = select(0u, o, live);
   let t = lid.x;
@@ -217,7 +219,7 @@ export function reduceParallel(rt: Runtime, k: ReduceKernel, out: View, input: V
   const n = out.shape.reduce((a, b) => a * b, 1);
   const arg = k.op === "argmax" || k.op === "argmin";
   const W = valueWords(k.map.dtype) + (arg ? 1 : 0);
-  const grid = (nb: number): [number, number, number] => [nb, Math.min(n, MAX_GRID), Math.ceil(n / MAX_GRID)];
+  const grid = (nb: number): [number, number, number] => [nb, Math.min(n, OUTS_Y), Math.ceil(n / OUTS_Y)];
   const prefix = [
     n,
     ...out.shape,
