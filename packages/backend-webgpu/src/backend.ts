@@ -103,7 +103,7 @@ export class WebGPUBackend implements Backend {
     const buffers = slots.bufs.map((b) => ({ buffer: (b.buf as GpuStorage).buffer, writable: b.writable }));
     const params = Uint32Array.from(k.params, (x) => x >>> 0);
     if (k.groups) this.rt.dispatchGroups(k.source, buffers, params, k.groups);
-    else this.rt.dispatch(k.source, buffers, params, threads);
+    else this.rt.dispatch(k.source, buffers, params, k.threads ?? threads);
   }
 
   elementwise(e: ir.Exp, out: View, inputs: readonly View[]): void {
@@ -167,6 +167,10 @@ export class WebGPUBackend implements Backend {
     }
     const slots = slotsFor([target, offsets, src], [true, false, false]);
     this.run(scatterKernel(target, offsets, src, mode, slots), slots, 1);
+  }
+
+  supportsDtype(dtype: DType): boolean {
+    return dtype !== "float64"; // WGSL has no f64
   }
 
   isDeterministic(_primitive: "reduce" | "scan" | "matmul" | "sort" | "scatter"): boolean {

@@ -54,6 +54,8 @@ export interface Backend {
   sort(values: View, indices: View, input: View, descending: boolean): void;
   /** For each i in order: target[offsets[i]] = src[i] ("set") or += src[i] ("add"). Offsets are absolute element offsets. */
   scatter(target: View, offsets: View, src: View, mode: "set" | "add"): void;
+  /** Whether the device stores and computes `dtype` (absent: every dtype). WebGPU has no float64. */
+  supportsDtype?(dtype: DType): boolean;
   /** Whether a primitive is deterministic on this backend (the reference: always). */
   isDeterministic(primitive: "reduce" | "scan" | "matmul" | "sort" | "scatter"): boolean;
 }

@@ -29,11 +29,19 @@ export function wrapStorageArray(data: TypedArray, shape: readonly number[], dty
 
 export const isTensor = (x: unknown): x is Tensor => x instanceof Tensor;
 
+/** A 0-dim tensor on a host device: PyTorch lets it combine with tensors on any device, as a scalar. */
+export const isHostScalar = (t: Tensor): boolean => t.ndim === 0 && t._storage.backend.readSync !== undefined;
+
 export function sameDevice(op: string, ts: readonly (Tensor | Scalar | null | undefined)[]): string {
   let dev: string | undefined;
+  let host: string | undefined;
   for (const t of ts) {
     if (!(t instanceof Tensor)) continue;
     t._check(op);
+    if (isHostScalar(t)) {
+      host ??= t.device;
+      continue;
+    }
     if (dev === undefined) dev = t.device;
     else if (t.device !== dev)
       throw new DeviceError(
@@ -41,7 +49,7 @@ export function sameDevice(op: string, ts: readonly (Tensor | Scalar | null | un
         `expected all tensors on the same device, found ${dev} and ${t.device} (move one with .to(device))`,
       );
   }
-  return dev ?? "cpu";
+  return dev ?? host ?? "cpu";
 }
 
 export function promotionOf(x: TensorOrScalar): PromotionOperand {
@@ -88,6 +96,11 @@ export function elementwise(
   const views: View[] = [];
   const vals = operands.map((x, i) => {
     const cd = typeof computeDtype === "string" ? computeDtype : (computeDtype[i] as DType);
+    if (x instanceof Tensor && x.device !== device) {
+      // a host 0-dim tensor beside tensors on another device (sameDevice allows it): its value
+      const v = konst(x.dtype === "int64" ? ((x.dataSync() as BigInt64Array)[0] as bigint) : x.itemSync(), x.dtype);
+      return cast(commonDtype ? cast(v, commonDtype) : v, cd);
+    }
     if (x instanceof Tensor) {
       views.push(broadcastView(x, shape));
       const v = load(views.length - 1, x.dtype);

@@ -213,6 +213,19 @@ function vectorBlocks(n: number, dtype: DType): { inVector: Exp; i0: Exp; j: Exp
   return { inVector: bin("lt", i, konst(nv, "int32")), i0, j: bin("sub", i, i0), i };
 }
 
+/**
+ * arange/linspace accumulate in float64; on a device without it (WebGPU) they run on the host and
+ * the values are copied over, so every device gets the reference's bits.
+ */
+function viaHost(opts: CreateOptions, onCpu: () => Tensor): Tensor | null {
+  const device = opts.device ?? "cpu";
+  if (backendFor(device).supportsDtype?.("float64") !== false) return null;
+  const host = onCpu();
+  const t = host.to(device);
+  host.dispose();
+  return finish(t, opts);
+}
+
 /** torch.arange(end) / arange(start, end, step?), bit-identical to PyTorch's CPU kernel. */
 export function arange(...args: (number | CreateOptions)[]): Tensor {
   const last = args[args.length - 1];
@@ -220,6 +233,8 @@ export function arange(...args: (number | CreateOptions)[]): Tensor {
   const nums = args.filter((a): a is number => typeof a === "number");
   if (nums.length < 1 || nums.length > 3)
     throw new ValueError("arange", "expected arange(end), arange(start, end) or arange(start, end, step)");
+  const onHost = viaHost(opts, () => arange(...nums, { ...opts, device: "cpu", requiresGrad: false }));
+  if (onHost) return onHost;
   let [start, end, step] =
     nums.length === 1 ? [0, nums[0] as number, 1] : [nums[0] as number, nums[1] as number, (nums[2] ?? 1) as number];
   if (step === 0 || Number.isNaN(step) || !Number.isFinite(step))
@@ -265,6 +280,8 @@ export function arange(...args: (number | CreateOptions)[]): Tensor {
 export function linspace(start: number, end: number, steps: number, opts: CreateOptions = {}): Tensor {
   if (!Number.isInteger(steps) || steps < 0)
     throw new ValueError("linspace", `number of steps must be non-negative, got ${steps}`);
+  const onHost = viaHost(opts, () => linspace(start, end, steps, { ...opts, device: "cpu", requiresGrad: false }));
+  if (onHost) return onHost;
   const dtype = opts.dtype ?? defaultFloat;
   const t = empty([steps], dtype, opts.device ?? "cpu");
   if (steps === 1) return filled("linspace", [1], start, opts, dtype);

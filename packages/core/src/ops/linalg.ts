@@ -9,7 +9,7 @@ import { empty, sameDevice } from "./core.js";
 import { eye, zeros } from "./creation.js";
 import { add, copy_, mul } from "./elementwise.js";
 import { inv } from "./linalg_inv.js";
-import { sum, sumToShape } from "./reduce.js";
+import { hasDtype, sum, sumToShape } from "./reduce.js";
 import { diagonal, expand, narrow, reshape, squeeze, transpose, unsqueeze } from "./views.js";
 
 /** a [..., M, K] @ b [..., K, N] with broadcast batch dims; both at least 2-D. */
@@ -128,7 +128,8 @@ export function trace(x: Tensor): Tensor {
   if (autocastActive()) return autocastOp("trace", trace, x);
   if (x.ndim !== 2) throw new ShapeError("trace", `expected a matrix, but got tensor with dim ${x.ndim}`);
   const d = diagonal(x);
-  if (x.dtype === "float32" || x.dtype === "float16" || x.dtype === "bfloat16") return sum(d.to("float64")).to(x.dtype);
+  if ((x.dtype === "float32" || x.dtype === "float16" || x.dtype === "bfloat16") && hasDtype(x, "float64"))
+    return sum(d.to("float64")).to(x.dtype);
   return sum(d);
 }
 

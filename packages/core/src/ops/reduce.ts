@@ -118,14 +118,21 @@ export function prod(x: Tensor, dim?: number | null, keepdim = false, opts: { dt
     const yk = flat ? (sy as Tensor) : keepdim ? (sy as Tensor) : unsqueeze(sy as Tensor, dims[0] as number);
     if (x.ndim === 0) return [g as Tensor];
     // PyTorch: grad * (result / input) when there is no zero; otherwise products of the others.
+    const productsOfOthers = (): Tensor => {
+      const t = flat ? reshape(xx, [-1]) : xx;
+      const d = flat ? 0 : (dims[0] as number);
+      const others = mul(exclusiveCumprod(t, d, false), exclusiveCumprod(t, d, true));
+      return mul(gk, flat ? reshape(others, [...xx.shape]) : others);
+    };
+    if (!xx._storage.backend.readSync) {
+      // no synchronous readback (GPU devices): both forms, chosen on the device
+      const noZero = noGrad(() => eq(sum(eq(xx, 0)), 0));
+      return [where(noZero, mul(gk, div(yk, xx)), productsOfOthers())];
+    }
     const zeros = noGrad(() => sum(eq(xx, 0)).itemSync() as number);
     if (zeros === 0) return [mul(gk, div(yk, xx))];
     if (flat && zeros > 1) return [mul(xx, 0).abs()]; // every product of the others contains a zero
-    const t = flat ? reshape(xx, [-1]) : xx;
-    const d = flat ? 0 : (dims[0] as number);
-    const others = mul(exclusiveCumprod(t, d, false), exclusiveCumprod(t, d, true));
-    const r = mul(gk, flat ? reshape(others, [...xx.shape]) : others);
-    return [r];
+    return [productsOfOthers()];
   });
   return y;
 }
@@ -257,6 +264,9 @@ function logicalReduce(name: "all" | "any", x: Tensor, dim: number | null | unde
 export const all = (x: Tensor, dim?: number | null, keepdim = false): Tensor => logicalReduce("all", x, dim, keepdim);
 export const any = (x: Tensor, dim?: number | null, keepdim = false): Tensor => logicalReduce("any", x, dim, keepdim);
 
+/** Whether x's device has `dtype` (WebGPU has no float64). */
+export const hasDtype = (x: Tensor, dtype: DType): boolean => x._storage.backend.supportsDtype?.(dtype) ?? true;
+
 /** var/std accumulate in float64 and round once, as PyTorch's CPU kernels (Welford in double). */
 export function varImpl(
   name: "var" | "std",
@@ -271,7 +281,8 @@ export function varImpl(
   const dims = normDims(name, dim, x.ndim);
   const n = numel(dims.map((i) => x.shape[i] as number));
   const y = noGrad(() => {
-    const x64 = x.to("float64");
+    // devices without float64 (WebGPU) accumulate in float32: not the reference's bits there
+    const x64 = x.to(hasDtype(x, "float64") ? "float64" : opmath(x.dtype));
     const dev = sub(x64, mean(x64, dims, true));
     const v = div(sum(mul(dev, dev), dims, keepdim), Math.max(0, n - correction));
     return (name === "std" ? sqrt(v) : v).to(x.dtype);
@@ -368,9 +379,14 @@ function scan(name: "cumsum" | "cumprod", x: Tensor, dim: number, dtype?: DType)
       // sum_{k>=i} g_k * out_k / x_i, computed without dividing by zero: out_k / x_i = prod of x_j, j<=k, j!=i.
       const xx = sx as Tensor;
       const gx = (g as Tensor).to(x.dtype);
-      const hasZero = noGrad(() => any(eq(xx, 0)).itemSync());
       // (PyTorch multiplies the cast grad by the output in the output's dtype, then casts back.)
-      if (!hasZero) return [div(flip(cumsum(flip(mul(gx, so as Tensor), [d]), d), [d]), xx).to(x.dtype)];
+      const noZeroForm = () => div(flip(cumsum(flip(mul(gx, so as Tensor), [d]), d), [d]), xx).to(x.dtype);
+      if (!xx._storage.backend.readSync) {
+        const hasZeroT = noGrad(() => any(eq(xx, 0)));
+        return [where(hasZeroT, cumprodGradWithZeros(gx, xx, d), noZeroForm())];
+      }
+      const hasZero = noGrad(() => any(eq(xx, 0)).itemSync());
+      if (!hasZero) return [noZeroForm()];
       return [cumprodGradWithZeros(gx, xx, d)];
     });
   }
