@@ -12,6 +12,8 @@ bash tools/install-fashion-mnist.sh
 VK_ICD_FILENAMES="$(bash tools/install-webgpu-adapter.sh | tail -n 1)"
 export VK_ICD_FILENAMES
 bash tools/install-openblas.sh
+# Debian Chromium + playwright-core for the in-browser WebGPU smoke test (backend-webgpu/test/browser.test.ts)
+bash tools/browser-smoke.sh --install-only
 pnpm run typecheck
 pnpm run lint
 pnpm run test
