@@ -124,6 +124,8 @@ function innerStrides(rank: number, views: readonly View[]): string {
 export interface Kernel {
   source: string;
   params: number[];
+  /** Invocations to run when not one per output element (the vec4 elementwise path: a quarter). */
+  threads?: number;
 }
 
 /** The structure of a kernel's buffers (which view reads which slot, of which dtype): part of cache keys. */
@@ -149,7 +151,9 @@ export function elementwiseKernel(e: Exp, shape: readonly number[], out: View, i
   const rank = shape.length;
   // the key holds every constant's value (expKey), so the cached words are this call's
   const inner = innerStrides(rank, [out, ...inputs]);
-  const small = rank > 1 && shape.reduce((a, b) => a * b, 1) < DIV_SMALL_LIMIT;
+  const n = shape.reduce((a, b) => a * b, 1);
+  if (vec4Eligible(e, shape, out, inputs, slots)) return vec4Kernel(e, n, inner, out, inputs, slots);
+  const small = rank > 1 && n < DIV_SMALL_LIMIT;
   const key = `${renderModeKey()}|${rank}|${inner}|${small}|${out.dtype}|${slotsKey(slots)}|${ir.expKey(e)}`;
   let hit = elementwiseCache.get(key);
   if (!hit) {
@@ -161,6 +165,122 @@ export function elementwiseKernel(e: Exp, shape: readonly number[], out: View, i
   const params = [...viewParams(shape, [out, ...inputs]), ...hit.consts];
   if (small) params.push(...invWords(shape));
   return { source: hit.source, params };
+}
+
+/** Whether an expression reads inputs at computed offsets (gload): those need scalar buffers. */
+function hasGload(e: Exp, seen = new Set<Exp>()): boolean {
+  if (seen.has(e)) return false;
+  seen.add(e);
+  switch (e.k) {
+    case "gload":
+      return true;
+    case "un":
+    case "cast":
+      return hasGload(e.a, seen);
+    case "bin":
+      return hasGload(e.a, seen) || hasGload(e.b, seen);
+    case "fma":
+    case "select":
+      return hasGload(e.a, seen) || hasGload(e.b, seen) || hasGload(e.c, seen);
+    default:
+      return false;
+  }
+}
+
+/**
+ * The vec4 path: a flat kernel (rank 1, n a multiple of 4) whose views are contiguous and 4-aligned
+ * or broadcast scalars (stride 0, in buffers no contiguous view uses), over 4-byte storage words.
+ * Each invocation then moves vec4s: 16-byte loads and stores, which CPU adapters vectorise and GPUs
+ * coalesce (3× faster than scalars on lavapipe). The expression itself stays scalar: it is one
+ * function applied to each of the 4 lanes, so results are those of the scalar kernel.
+ */
+function vec4Eligible(e: Exp, shape: readonly number[], out: View, inputs: readonly View[], slots: Slots): boolean {
+  if (shape.length !== 1 || (shape[0] as number) % 4 !== 0) return false;
+  const views = [out, ...inputs];
+  if (views.some((v) => v.dtype === "int64")) return false;
+  const vecSlot = new Set<number>();
+  for (let v = 0; v < views.length; v++) {
+    const view = views[v] as View;
+    const st = view.strides[0];
+    if (st === 1) {
+      if (view.offset % 4 !== 0) return false;
+      vecSlot.add(slots.of[v] as number);
+    } else if (st !== 0 || v === 0) return false;
+  }
+  // a broadcast scalar must live in a buffer declared as scalars
+  for (let v = 1; v < views.length; v++)
+    if ((views[v] as View).strides[0] === 0 && vecSlot.has(slots.of[v] as number)) return false;
+  return !hasGload(e);
+}
+
+const vec4Cache = new Map<string, { source: string; consts: number[] }>();
+
+function vec4Kernel(e: Exp, n: number, inner: string, out: View, inputs: readonly View[], slots: Slots): Kernel {
+  const key = `${renderModeKey()}|${inner}|${out.dtype}|${slotsKey(slots)}|${ir.expKey(e)}`;
+  let hit = vec4Cache.get(key);
+  if (!hit) {
+    hit = renderVec4(e, inner, out, inputs, slots);
+    if (vec4Cache.size >= CACHE_LIMIT) vec4Cache.clear();
+    vec4Cache.set(key, hit);
+  }
+  return { source: hit.source, params: [...viewParams([n], [out, ...inputs]), ...hit.consts], threads: n / 4 };
+}
+
+/** Params as the scalar kernel's (viewParams for rank 1, then constants). */
+function renderVec4(
+  e: Exp,
+  inner: string,
+  out: View,
+  inputs: readonly View[],
+  slots: Slots,
+): { source: string; consts: number[] } {
+  const nViews = inputs.length + 1;
+  const constBase = 2 + nViews * 2;
+  const ctx = newContext({
+    param: (i) => `P[${constBase + i}]`,
+    load: (i) => `v${i}`,
+    gload: () => {
+      throw new Error("webgpu: the vec4 path has no gathers");
+    },
+    coord: () => {
+      throw new Error("webgpu: the vec4 path has no coordinates");
+    },
+    acc: "acc",
+  });
+  const v = renderExp(e, ctx);
+  const store = toStorage(out.dtype, v, ctx);
+  const args = inputs.map((x, i) => `v${i}: ${storageType(x.dtype)}`).join(", ");
+  // slot declarations: vec4 for slots with contiguous views, scalars for broadcast-only slots
+  const vecSlots = new Set<number>([slots.of[0] as number]);
+  inputs.forEach((_, i) => {
+    if (inner[i + 1] === "1") vecSlots.add(slots.of[i + 1] as number);
+  });
+  const decl = slots.bufs
+    .map((b, sl) => {
+      const t = storageType(b.dtype);
+      return `@group(0) @binding(${sl + 1}) var<storage, ${b.writable ? "read_write" : "read"}> B${sl}: array<${vecSlots.has(sl) ? `vec4<${t}>` : t}>;`;
+    })
+    .join("\n");
+  const loads = inputs.map((_, i) => {
+    const sl = slots.of[i + 1] as number;
+    const off = `P[${2 + (i + 1) * 2}]`;
+    return inner[i + 1] === "1" ? `let x${i} = B${sl}[${off} / 4u + q];` : `let x${i} = B${sl}[${off}];`;
+  });
+  const lane = (c: string) => `f(${inputs.map((_, i) => (inner[i + 1] === "1" ? `x${i}.${c}` : `x${i}`)).join(", ")})`;
+  const source = `${PRELUDE}
+${decl}
+${libSource(ctx.lib)}
+fn f(${args}) -> ${storageType(out.dtype)} {
+  ${ctx.lines.join("\n  ")}
+  return ${store};
+}
+${ENTRY} {
+  let q = invocation(gid, nwg);
+  if (q >= P[0] / 4u) { return; }
+  ${loads.join("\n  ")}
+  B${slots.of[0]}[P[2] / 4u + q] = vec4<${storageType(out.dtype)}>(${["x", "y", "z", "w"].map(lane).join(", ")});
+}`;
+  return { source, consts: ctx.consts };
 }
 
 function renderElementwise(

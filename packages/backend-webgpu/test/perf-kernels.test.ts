@@ -273,6 +273,31 @@ describe.skipIf(start instanceof Error)(`optimised webgpu kernels (${why})`, () 
     );
     const big = torch.randn([1 << 20]);
     await same(big.mul(big).add(big), g(big).mul(g(big)).add(g(big)));
+    // the vec4 path (flat, 4-aligned): every storage kind, broadcast scalars, in-place, offsets
+    const v = torch.randn([4096]);
+    const w = torch.randn([4096]);
+    const sc = torch.randn([]);
+    await same(v.mul(w).add(sc), g(v).mul(g(w)).add(g(sc)));
+    await same(v.to("float16").mul(3), g(v).to("float16").mul(3));
+    await same(v.to("bfloat16").add(w.to("bfloat16")), g(v).to("bfloat16").add(g(w).to("bfloat16")));
+    await same(v.gt(w), g(v).gt(g(w)));
+    await same(v.mul(100).to("int32").add(7), g(v).mul(100).to("int32").add(7));
+    await same(v.mul(100).to("uint8"), g(v).mul(100).to("uint8"));
+    await same(
+      v.slice(0, 4, 4004).add(w.slice(0, 8, 4008)),
+      g(v)
+        .slice(0, 4, 4004)
+        .add(g(w).slice(0, 8, 4008)),
+    );
+    await same(
+      v.slice(0, 1, 4001).add(w.slice(0, 3, 4003)),
+      g(v)
+        .slice(0, 1, 4001)
+        .add(g(w).slice(0, 3, 4003)),
+    );
+    const gv = g(v).clone();
+    gv.add_(g(w));
+    await same(v.add(w), gv);
     // index math by reciprocal (div_small): every quotient near the 2^24 limit must be exact
     const cube = torch.arange(3 * 1001 * 4001, { dtype: "int32" }).reshape([3, 1001, 4001]);
     await same(cube.permute([2, 0, 1]).contiguous(), g(cube).permute([2, 0, 1]).contiguous());
