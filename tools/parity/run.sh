@@ -16,6 +16,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 PY=/usr/bin/python3
+# PyTorch must run on netlib's reference BLAS (the order lockstep's reference reproduces); installing
+# OpenBLAS (the fast CPU backend) makes it Debian's default libblas.so.3, so put netlib's first.
+if [ -d /usr/lib/x86_64-linux-gnu/blas ]; then export LD_LIBRARY_PATH="/usr/lib/x86_64-linux-gnu/blas${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"; fi
 TSX=node_modules/.bin/tsx
 OUT="${PARITY_OUT:-$(mktemp -d -t lockstep-parity-XXXXXX)}"
 CONFIGS="${PARITY_CONFIGS:-mlp-adam mlp-sgd cnn-adam cnn-sgd}"
