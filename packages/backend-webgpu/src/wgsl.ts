@@ -117,7 +117,8 @@ function renderCast(from: DType, to: DType, a: string, ctx: WgslContext): string
   const fromF = isFloat(from);
   if (to === "bool") {
     if (from === "int64") return `any(${a} != vec2<u32>(0u, 0u))`;
-    return fromF ? `(${a} != 0.0)` : from === "int32" ? `(${a} != 0)` : `(${a} != 0u)`;
+    // floats on bits: NaN is nonzero (true), and the compiler may assume no NaN in `x != 0.0`
+    return fromF ? `((bitcast<u32>(${a}) & 0x7fffffffu) != 0u)` : from === "int32" ? `(${a} != 0)` : `(${a} != 0u)`;
   }
   if (from === "bool") {
     if (to === "int64") return `vec2<u32>(select(0u, 1u, ${a}), 0u)`;
@@ -226,6 +227,14 @@ function renderBinary(op: string, d: DType, from: DType, a: string, b: string, c
       if (op === "le") return `!i64_lt(${b}, ${a})`;
       return `!i64_lt(${a}, ${b})`;
     }
+    // WGSL orders no bools: compare them as 0/1
+    if (from === "bool" && op !== "eq" && op !== "ne") return `(select(0u, 1u, ${a}) ${cmp} select(0u, 1u, ${b}))`;
+    if (isFloat(from)) {
+      // IEEE: a NaN operand makes every comparison false but `ne`; tested on bits, since the
+      // compiler may assume no NaN reaches a float comparison
+      const nan = `(${use(ctx, "is_nan")}(${a}) || is_nan(${b}))`;
+      return op === "ne" ? `(${nan} || ${a} != ${b})` : `(!${nan} && ${a} ${cmp} ${b})`;
+    }
     return `(${a} ${cmp} ${b})`;
   }
   if (op === "and" || op === "or" || op === "xor") {
@@ -250,7 +259,7 @@ function renderBinary(op: string, d: DType, from: DType, a: string, b: string, c
       case "pow":
         return r(`${use(ctx, "pow_f32")}(${a}, ${b})`);
       case "atan2":
-        return r(`atan2(${a}, ${b})`);
+        return r(`${use(ctx, "atan2_f32")}(${a}, ${b})`);
       case "maximum":
         return `${use(ctx, "fmax_nan")}(${a}, ${b})`;
       case "minimum":
@@ -270,6 +279,14 @@ function renderBinary(op: string, d: DType, from: DType, a: string, b: string, c
         return `${use(ctx, "i64_sub")}(${a}, ${b})`;
       case "mul":
         return `${use(ctx, "i64_mul")}(${a}, ${b})`;
+      case "div":
+        return `${use(ctx, "i64_div")}(${a}, ${b})`;
+      case "fmod":
+        return `${use(ctx, "i64_fmod")}(${a}, ${b})`;
+      case "remainder":
+        return `${use(ctx, "i64_remainder")}(${a}, ${b})`;
+      case "floordiv":
+        return `${use(ctx, "i64_floordiv")}(${a}, ${b})`;
       case "maximum":
         return `select(${a}, ${b}, ${use(ctx, "i64_lt")}(${a}, ${b}))`;
       case "minimum":

@@ -25,9 +25,10 @@ export const LIB: Record<string, { deps?: string[]; code: string }> = {
   if (e == 0u) {
     // subnormal half: m * 2^-24, exact in f32 (computed on bits: no flushing)
     if (m == 0u) { return bitcast<f32>(s); }
+    // top bit of m at position p = 10 - lz: value 2^(p - 24) · 1.f, biased f32 exponent p + 103
     let lz = countLeadingZeros(m) - 21u; // shifts that bring the top bit to bit 10
-    let mm = (m << (lz + 1u)) & 0x3ffu;
-    return bitcast<f32>(s | ((113u - lz - 1u) << 23u) | (mm << 13u));
+    let mm = (m << lz) & 0x3ffu; // the implicit bit (now bit 10) dropped
+    return bitcast<f32>(s | ((113u - lz) << 23u) | (mm << 13u));
   }
   return bitcast<f32>(s | ((e + 112u) << 23u) | (m << 13u));
 }`,
@@ -81,8 +82,15 @@ export const LIB: Record<string, { deps?: string[]; code: string }> = {
     deps: ["is_nan", "nan_f32"],
     code: "fn fmin_nan(a: f32, b: f32) -> f32 { if (is_nan(a) || is_nan(b)) { return nan_f32(); } return select(b, a, a < b); }",
   },
+  // (x > 0) - (x < 0) as the reference: +0 for ±0 and NaN. On bits: lavapipe turned the float
+  // selects into a sign() that keeps -0 and gave -0 for NaN.
   sign_f32: {
-    code: "fn sign_f32(x: f32) -> f32 { return select(select(0.0, -1.0, x < 0.0), 1.0, x > 0.0); }",
+    code: `fn sign_f32(x: f32) -> f32 {
+  let b = bitcast<u32>(x);
+  let mag = b & 0x7fffffffu;
+  if (mag == 0u || mag > 0x7f800000u) { return bitcast<f32>(0u); }
+  return bitcast<f32>(0x3f800000u | (b & 0x80000000u));
+}`,
   },
   // x86 cvttss2si: truncation; NaN and out of range give INT_MIN.
   f32_to_i32: {
@@ -123,13 +131,15 @@ export const LIB: Record<string, { deps?: string[]; code: string }> = {
     code: "fn remainder_f32(a: f32, b: f32) -> f32 { let m = fmod_f32(a, b); if (m != 0.0 && ((b < 0.0) != (m < 0.0))) { return m + b; } return m; }",
   },
   floordiv_f32: {
-    deps: ["fmod_f32", "sign_f32"],
+    deps: ["fmod_f32"],
     code: `fn floordiv_f32(a: f32, b: f32) -> f32 {
   if (b == 0.0) { return a / b; }
   let m = fmod_f32(a, b);
   var d = (a - m) / b;
   if (m != 0.0 && ((b < 0.0) != (m < 0.0))) { d = d - 1.0; }
-  if (d == 0.0) { let q = a / b; return select(0.0, -0.0, q < 0.0 || bitcast<u32>(q) == 0x80000000u); }
+  // a zero quotient takes the sign of a / b (the xor of the signs; a and b are not NaN here): on
+  // bits, as the compiler folded select(0.0, -0.0, c) to +0
+  if (d == 0.0) { return bitcast<f32>((bitcast<u32>(a) ^ bitcast<u32>(b)) & 0x80000000u); }
   var fd = floor(d);
   if (d - fd > 0.5) { fd = fd + 1.0; }
   return fd;
@@ -159,6 +169,23 @@ export const LIB: Record<string, { deps?: string[]; code: string }> = {
     if (yodd) { return -r; }
   }
   return r;
+}`,
+  },
+  // C atan2's special cases (Math.atan2 in the reference) around the platform's atan2, which gave
+  // 3π/4 for atan2(0, 0) on lavapipe. Constants are f32(π), f32(π/2), f32(π/4), f32(3π/4) as bits.
+  atan2_f32: {
+    deps: ["is_nan", "is_inf", "nan_f32"],
+    code: `fn atan2_f32(y: f32, x: f32) -> f32 {
+  if (is_nan(y) || is_nan(x)) { return nan_f32(); }
+  let sy = bitcast<u32>(y) & 0x80000000u;
+  let xneg = (bitcast<u32>(x) & 0x80000000u) != 0u;
+  var r: u32; // the magnitude's bits; the result takes y's sign
+  if ((bitcast<u32>(y) & 0x7fffffffu) == 0u) { r = select(0u, 0x40490fdbu, xneg); }
+  else if ((bitcast<u32>(x) & 0x7fffffffu) == 0u) { r = 0x3fc90fdbu; }
+  else if (is_inf(y)) { r = select(0x3fc90fdbu, select(0x3f490fdbu, 0x4016cbe4u, xneg), is_inf(x)); }
+  else if (is_inf(x)) { r = select(0u, 0x40490fdbu, xneg); }
+  else { return atan2(y, x); }
+  return bitcast<f32>(r | sy);
 }`,
   },
   expm1_f32: {
@@ -312,6 +339,58 @@ fn i64_mul(a: vec2<u32>, b: vec2<u32>) -> vec2<u32> {
   },
   i64_lt: {
     code: "fn i64_lt(a: vec2<u32>, b: vec2<u32>) -> bool { if (a.y != b.y) { return bitcast<i32>(a.y) < bitcast<i32>(b.y); } return a.x < b.x; }",
+  },
+  // Unsigned 64-bit long division (shift and subtract, one quotient bit per step); returns
+  // (quotient, remainder) as vec4(q.lo, q.hi, r.lo, r.hi). A zero divisor gives an all-ones
+  // quotient (core raises before a kernel divides integers by zero).
+  u64_divmod: {
+    deps: ["i64_sub"],
+    code: `fn u64_divmod(n: vec2<u32>, d: vec2<u32>) -> vec4<u32> {
+  if (n.y == 0u && d.y == 0u && d.x != 0u) { return vec4<u32>(n.x / d.x, 0u, n.x % d.x, 0u); }
+  var q = vec2<u32>(0u, 0u);
+  var r = vec2<u32>(0u, 0u);
+  for (var i = 63u; i < 64u; i = i - 1u) {
+    let bit = (select(n.x, n.y, i >= 32u) >> (i & 31u)) & 1u;
+    r = vec2<u32>((r.x << 1u) | bit, (r.y << 1u) | (r.x >> 31u));
+    q = vec2<u32>(q.x << 1u, (q.y << 1u) | (q.x >> 31u));
+    if (r.y > d.y || (r.y == d.y && r.x >= d.x)) { r = i64_sub(r, d); q.x = q.x | 1u; }
+  }
+  return vec4<u32>(q, r);
+}`,
+  },
+  // C's truncating division and remainder (BigInt / and %): magnitudes divided unsigned, the
+  // quotient negative when the signs differ, the remainder with the dividend's sign;
+  // INT64_MIN / -1 wraps to INT64_MIN as BigInt.asIntN does.
+  i64_divmod: {
+    deps: ["u64_divmod", "i64_neg", "i64_is_neg"],
+    code: `fn i64_divmod(a: vec2<u32>, b: vec2<u32>) -> vec4<u32> {
+  let na = i64_is_neg(a);
+  let nb = i64_is_neg(b);
+  let qr = u64_divmod(select(a, i64_neg(a), na), select(b, i64_neg(b), nb));
+  return vec4<u32>(select(qr.xy, i64_neg(qr.xy), na != nb), select(qr.zw, i64_neg(qr.zw), na));
+}`,
+  },
+  i64_div: { deps: ["i64_divmod"], code: "fn i64_div(a: vec2<u32>, b: vec2<u32>) -> vec2<u32> { return i64_divmod(a, b).xy; }" },
+  i64_fmod: {
+    deps: ["i64_divmod"],
+    code: "fn i64_fmod(a: vec2<u32>, b: vec2<u32>) -> vec2<u32> { return i64_divmod(a, b).zw; }",
+  },
+  // Python's % (sign of the divisor) and // (floor), from the truncating pair
+  i64_remainder: {
+    deps: ["i64_divmod", "i64_add", "i64_is_neg"],
+    code: `fn i64_remainder(a: vec2<u32>, b: vec2<u32>) -> vec2<u32> {
+  let m = i64_divmod(a, b).zw;
+  if (any(m != vec2<u32>(0u, 0u)) && i64_is_neg(b) != i64_is_neg(m)) { return i64_add(m, b); }
+  return m;
+}`,
+  },
+  i64_floordiv: {
+    deps: ["i64_divmod", "i64_sub", "i64_is_neg"],
+    code: `fn i64_floordiv(a: vec2<u32>, b: vec2<u32>) -> vec2<u32> {
+  let qr = i64_divmod(a, b);
+  if (any(qr.zw != vec2<u32>(0u, 0u)) && i64_is_neg(a) != i64_is_neg(b)) { return i64_sub(qr.xy, vec2<u32>(1u, 0u)); }
+  return qr.xy;
+}`,
   },
   i64_is_neg: { code: "fn i64_is_neg(a: vec2<u32>) -> bool { return (a.y & 0x80000000u) != 0u; }" },
   // int64 → f32 with a single rounding (to nearest even), on bits.
