@@ -64,10 +64,12 @@ export function tiledMatmulKernel(
   const N = b.shape[2] as number;
   const shape = shapeFor(opts.shared, M, N);
   const { RM, RN, WX, WY } = shape;
-  const key = `${opts.shared}|${RM},${RN},${WX},${WY}|${out.dtype}|${slotsKey(slots)}`;
+  // unit j-strides of B and out are built into the source (consecutive addresses across invocations)
+  const unit = b.strides[2] === 1 && out.strides[2] === 1;
+  const key = `${opts.shared}|${unit}|${RM},${RN},${WX},${WY}|${out.dtype}|${slotsKey(slots)}`;
   let source = sources.get(key);
   if (!source) {
-    source = matmulSource(out.dtype, slots, shape, opts.shared);
+    source = matmulSource(out.dtype, slots, shape, opts.shared, unit);
     sources.set(key, source);
   }
   const TM = RM * WY;
@@ -78,7 +80,9 @@ export function tiledMatmulKernel(
   return { source, params, groups: [gx, gy, B] };
 }
 
-function matmulSource(d: DType, slots: Slots, shape: Shape, shared: boolean): string {
+function matmulSource(d: DType, slots: Slots, shape: Shape, shared: boolean, unit: boolean): string {
+  const js = unit ? "" : " * P[15]";
+  const jb = unit ? "" : " * P[11]";
   const { RM, RN, WX, WY } = shape;
   const TM = RM * WY;
   const TN = RN * WX;
@@ -101,7 +105,7 @@ function matmulSource(d: DType, slots: Slots, shape: Shape, shared: boolean): st
   );
   const stores = each(
     (r, c) =>
-      `if (i${r} < M && j${c} < N) { let po = obase + i${r} * P[14] + j${c} * P[15]; ${rawStore(0, d, "po", `acc${r}_${c}`, ctx)} }`,
+      `if (i${r} < M && j${c} < N) { let po = obase + i${r} * P[14] + j${c}${js}; ${rawStore(0, d, "po", `acc${r}_${c}`, ctx)} }`,
   );
   const decl = `${each((r, c) => `var acc${r}_${c}: ${t} = ${zero};`)}
   ${rows.map((r) => `let i${r} = ti + lid.y + ${WY * r}u;`).join(" ")}
@@ -122,7 +126,7 @@ function matmulSource(d: DType, slots: Slots, shape: Shape, shared: boolean): st
       let nn = e % ${TN}u; let kk = e / ${TN}u;
       let j = tj + nn; let k = k0 + kk;
       var v: ${t} = ${zero};
-      if (j < N && k < K) { let pb = bbase + k * P[10] + j * P[11]; v = ${lb}; }
+      if (j < N && k < K) { let pb = bbase + k * P[10] + j${jb}; v = ${lb}; }
       if (kk < ${TK}u) { Bs[kk * ${TN}u + nn] = v; }
     }
     workgroupBarrier();
@@ -139,7 +143,7 @@ function matmulSource(d: DType, slots: Slots, shape: Shape, shared: boolean): st
     const la2 = (r: number) => fromStorage(d, rawLoad(sa, d, `pa${r}`), ctx);
     const lb2 = (c: number) => fromStorage(d, rawLoad(sb, d, `pb${c}`), ctx);
     body = `${rows.map((r) => `var pa${r} = abase + select(0u, i${r}, i${r} < M) * P[6];`).join(" ")}
-  ${cols.map((c) => `var pb${c} = bbase + select(0u, j${c}, j${c} < N) * P[11];`).join(" ")}
+  ${cols.map((c) => `var pb${c} = bbase + select(0u, j${c}, j${c} < N)${jb};`).join(" ")}
   for (var k = 0u; k < K; k = k + 1u) {
     ${rows.map((r) => `let a${r} = ${la2(r)};`).join(" ")}
     ${cols.map((c) => `let b${c} = ${lb2(c)};`).join(" ")}
