@@ -287,6 +287,8 @@ function renderBinary(op: string, d: DType, from: DType, a: string, b: string, c
         return `${use(ctx, "i64_remainder")}(${a}, ${b})`;
       case "floordiv":
         return `${use(ctx, "i64_floordiv")}(${a}, ${b})`;
+      case "pow":
+        return `${use(ctx, "ipow_i64")}(${a}, ${b})`;
       case "maximum":
         return `select(${a}, ${b}, ${use(ctx, "i64_lt")}(${a}, ${b}))`;
       case "minimum":
@@ -309,6 +311,8 @@ function renderBinary(op: string, d: DType, from: DType, a: string, b: string, c
         return `max(${a}, ${b})`;
       case "minimum":
         return `min(${a}, ${b})`;
+      case "pow":
+        return `${use(ctx, "ipow_i32")}(${a}, ${b})`;
       case "fmod":
         return `(${a} % ${b})`;
       case "remainder":
@@ -335,6 +339,8 @@ function renderBinary(op: string, d: DType, from: DType, a: string, b: string, c
       case "fmod":
       case "remainder":
         return `(${a} % ${b})`;
+      case "pow":
+        return `(bitcast<u32>(${use(ctx, "ipow_i32")}(bitcast<i32>(${a}), bitcast<i32>(${b}))) & 255u)`;
     }
   }
   return unsupported(`binary ${op}`, d);

@@ -263,6 +263,8 @@ fn round_odd_sum(x: f32, y: f32) -> f32 {
 }
 fn fma_f32(a: f32, b: f32, c: f32) -> f32 {
   let p = opq(a * b);
+  // a product that underflowed to zero: the exact a·b + ±0 rounds to a zero with a·b's sign (p + c gave +0)
+  if (p == 0.0 && c == 0.0 && a != 0.0 && b != 0.0) { return bitcast<f32>((bitcast<u32>(a) ^ bitcast<u32>(b)) & 0x80000000u); }
   if (is_inf(p) || is_nan(p) || is_inf(c) || is_nan(c) || p == 0.0 || abs(a) > 1e18 || abs(b) > 1e18 || abs(p) < 1e-25) { return p + c; }
   let pe = two_prod_err(a, b, p);
   let s = opq(p + c);
@@ -339,6 +341,42 @@ fn i64_mul(a: vec2<u32>, b: vec2<u32>) -> vec2<u32> {
   },
   i64_lt: {
     code: "fn i64_lt(a: vec2<u32>, b: vec2<u32>) -> bool { if (a.y != b.y) { return bitcast<i32>(a.y) < bitcast<i32>(b.y); } return a.x < b.x; }",
+  },
+  // Integer pow by squaring with wrap-around (the reference's ipow); a negative exponent gives
+  // 1 / a^-b truncated: 1 for a = 1, ±1 for a = -1, else 0.
+  ipow_i32: {
+    code: `fn ipow_i32(a: i32, b: i32) -> i32 {
+  if (b < 0) { if (a == 1) { return 1; } if (a == -1) { return select(-1, 1, (b & 1) == 0); } return 0; }
+  var r = 1;
+  var base = a;
+  var e = b;
+  while (e > 0) {
+    if ((e & 1) == 1) { r = r * base; }
+    base = base * base;
+    e = e >> 1u;
+  }
+  return r;
+}`,
+  },
+  ipow_i64: {
+    deps: ["i64_mul", "i64_is_neg"],
+    code: `fn ipow_i64(a: vec2<u32>, b: vec2<u32>) -> vec2<u32> {
+  let one = vec2<u32>(1u, 0u);
+  if (i64_is_neg(b)) {
+    if (all(a == one)) { return one; }
+    if (all(a == vec2<u32>(0xffffffffu, 0xffffffffu))) { return select(a, one, (b.x & 1u) == 0u); }
+    return vec2<u32>(0u, 0u);
+  }
+  var r = one;
+  var base = a;
+  var e = b;
+  while (any(e != vec2<u32>(0u, 0u))) {
+    if ((e.x & 1u) == 1u) { r = i64_mul(r, base); }
+    base = i64_mul(base, base);
+    e = vec2<u32>((e.x >> 1u) | (e.y << 31u), e.y >> 1u);
+  }
+  return r;
+}`,
   },
   // Unsigned 64-bit long division (shift and subtract, one quotient bit per step); returns
   // (quotient, remainder) as vec4(q.lo, q.hi, r.lo, r.hi). A zero divisor gives an all-ones

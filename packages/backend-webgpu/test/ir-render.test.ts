@@ -120,4 +120,28 @@ describe.skipIf(unavailable)(`IR rendered to WGSL (${adapterName})`, () => {
     await same((x, y) => torch.fmod(x, y), a, b);
     await same((x, y) => torch.remainder(x, y), a, b);
   });
+
+  it("integer pow wraps like the reference's", async () => {
+    const base = [0, 1, -1, 2, -3, 7, 46341, -2];
+    const exp = [0, 1, 2, 3, 31, 32, 63]; // core raises for negative integer exponents
+    const a = base.flatMap((x) => exp.map(() => x));
+    const b = base.flatMap(() => exp);
+    const p32 = await same((x, y) => torch.pow(x, y), torch.tensor(a, { dtype: "int32" }), torch.tensor(b, { dtype: "int32" }));
+    expect(p32[a.length - exp.length + 4]).toBe(String(-(2 ** 31))); // (-2)^31 = INT32_MIN
+    await same((x, y) => torch.pow(x, y), torch.tensor(a, { dtype: "int64" }), torch.tensor(b, { dtype: "int64" }));
+    const u = (v: number[]) =>
+      torch.tensor(
+        v.map((x) => Math.abs(x) & 255),
+        { dtype: "uint8" },
+      );
+    await same((x, y) => torch.pow(x, y), u(a), u(b));
+  });
+
+  it("add/sub with alpha (an emulated fma) keeps the sign of a product that underflows to zero", async () => {
+    const a = torch.tensor([0, -0, 0, -0, 1e-45, 0]);
+    const b = torch.tensor([1e-45, 1e-45, -1e-45, -1e-45, 1e-45, 0]);
+    const r = await same((x, y) => torch.sub(x, y, { alpha: 0.3 }), a, b);
+    expect(r.slice(0, 4)).toEqual(["80000000", "80000000", "0", "0"]);
+    await same((x, y) => torch.add(x, y, { alpha: 0.3 }), a, b);
+  });
 });
