@@ -4,6 +4,7 @@ import { type DeviceModule, DeviceUnavailableError, registerDevice, registerDevi
 import { WebGPUBackend } from "./backend.js";
 import { acquireGpu, type GpuOptions } from "./gpu.js";
 import { Runtime } from "./runtime.js";
+import { GpuTimer } from "./timing.js";
 
 export { WebGPUBackend } from "./backend.js";
 export type { GpuOptions } from "./gpu.js";
@@ -19,7 +20,15 @@ export function initWebGPU(opts: GpuOptions = {}): Promise<{ device: "webgpu"; d
   starting ??= (async () => {
     try {
       const gpu = await acquireGpu(opts);
-      const backend = new WebGPUBackend(new Runtime(gpu));
+      const rt = new Runtime(gpu);
+      const backend = new WebGPUBackend(rt);
+      if (gpu.hasTimestamps) {
+        // device time for torch.profiler (core asks a backend for its DeviceTimer); configurable:
+        // registerDevice wraps backends in Proxies, whose get may return a bound copy
+        const timer = new GpuTimer(rt.device, () => rt.flush());
+        rt.timer = timer;
+        Object.defineProperty(backend, "deviceTimer", { value: () => timer, configurable: true, writable: true });
+      }
       registerDevice("webgpu", backend);
       registerDeviceModule(webgpu);
       state = { backend, description: gpu.adapterInfo };

@@ -4,6 +4,7 @@
 // submit. Per-dispatch parameters and small host writes go through two arenas that are uploaded
 // once per batch, just before its submit (see `arena`).
 import type { GpuHandle } from "./gpu.js";
+import type { GpuTimer } from "./timing.js";
 
 // GPUBufferUsage / GPUMapMode values, spelled out so that Node needs no globals from Dawn.
 const STORAGE = 0x80;
@@ -39,6 +40,8 @@ export class Runtime {
   private encoder: GPUCommandEncoder | null = null;
   /** The compute pass dispatches are recorded into; ended before any copy or clear. */
   private pass: GPUComputePassEncoder | null = null;
+  /** torch.profiler's device timer; while it runs, every dispatch gets a timed pass of its own. */
+  timer: GpuTimer | null = null;
   private recorded = 0;
   private readonly transient: GPUBuffer[] = [];
   private readonly pipelines = new Map<string, Map<string, GPUComputePipeline>>();
@@ -176,6 +179,8 @@ export class Runtime {
   }
 
   private computePass(): GPUComputePassEncoder {
+    // timestamps exist only at pass boundaries: one pass per dispatch while timing (enc() ends the open one)
+    if (this.timer?.active) return (this.pass = this.enc().beginComputePass({ timestampWrites: this.timer.passTimestamps() }));
     if (!this.pass) this.pass = this.enc().beginComputePass();
     return this.pass;
   }
@@ -187,6 +192,7 @@ export class Runtime {
       this.pass.end();
       this.pass = null;
     }
+    this.timer?.beforeSubmit(this.encoder);
     if (this.arenaUsed > 0) this.device.queue.writeBuffer(this.arena, 0, this.arenaWords, 0, this.arenaUsed / 4);
     if (this.uploadUsed > 0) this.device.queue.writeBuffer(this.upload, 0, this.uploadBytes, 0, this.uploadUsed);
     this.device.queue.submit([this.encoder.finish()]);

@@ -10,7 +10,13 @@ interface ProfilerApi {
   Profile: new () => {
     start(): unknown;
     stop(): Promise<void>;
-    keyAverages(): { key: string; count: number; selfDeviceMemoryUsage: number; selfCpuMemoryUsage: number }[] & {
+    keyAverages(): {
+      key: string;
+      count: number;
+      selfDeviceMemoryUsage: number;
+      selfCpuMemoryUsage: number;
+      selfDeviceTimeTotal: number | null;
+    }[] & {
       table(o?: { sortBy?: string }): string;
     };
   };
@@ -55,5 +61,12 @@ describe.skipIf(unavailable !== null || !profiler)(`torch.profiler on webgpu (${
     expect((row("matmul")?.count as number) % STEPS).toBe(0);
     expect(row("read")?.count).toBe(STEPS); // one loss.item() per step
     expect(prof.keyAverages().table({ sortBy: "cpu_time_total" })).toMatch(/train_step/);
+    // device time from timestamp queries, where the adapter has them (lavapipe does)
+    const dev = (torch.zeros([1], { device: "webgpu" })._storage.backend as unknown as { rt: { device: GPUDevice } }).rt.device;
+    if (dev.features.has("timestamp-query")) {
+      expect(row("matmul")?.selfDeviceTimeTotal).toBeGreaterThan(0);
+      expect(row("read")?.selfDeviceTimeTotal).toBe(0); // a copy, no compute pass
+      expect(prof.keyAverages().table()).toMatch(/Self WEBGPU time total: /);
+    }
   });
 });
