@@ -240,7 +240,8 @@ export const LIB: Record<string, { deps?: string[]; code: string }> = {
   round_even: { code: "fn round_even(x: f32) -> f32 { return round(x); }" },
   // Exact fused multiply-add a*b+c for f32 (one rounding), without relying on the driver's fma():
   // the product is split exactly (Dekker), the three-term sum is added with round-to-odd on the
-  // low part (Boldo–Melquiond), which makes the final rounding exact.
+  // low part (Boldo–Melquiond), which makes the final rounding exact. Products below 1e-25 (whose
+  // error would underflow) are added rounded: not exact there.
   fma_f32: {
     deps: ["is_inf", "is_nan", "opq"],
     code: `fn two_prod_err(a: f32, b: f32, p: f32) -> f32 {
@@ -261,12 +262,27 @@ fn round_odd_sum(x: f32, y: f32) -> f32 {
   let toward_zero = (err < 0.0) == (s > 0.0);
   return bitcast<f32>(select(bits + 1u, bits - 1u, toward_zero));
 }
+fn fma_pow2(k: i32) -> f32 { return bitcast<f32>(u32(k + 127) << 23u); }
+// x · 2^k in two exact steps (each factor a normal power of two for k in [-252, 254])
+fn fma_ldexp(x: f32, k: i32) -> f32 { return opq(opq(x * fma_pow2(k / 2)) * fma_pow2(k - k / 2)); }
+// the exponent e with |x| · 2^-e in [1, 2), subnormals included
+fn fma_ilogb(x: f32) -> i32 {
+  let e = i32((bitcast<u32>(x) >> 23u) & 0xffu);
+  if (e != 0) { return e - 127; }
+  return -118 - i32(countLeadingZeros(bitcast<u32>(x) & 0x7fffffu)); // m · 2^-149, top bit at 31 - clz
+}
 fn fma_f32(a: f32, b: f32, c: f32) -> f32 {
   let p = opq(a * b);
   // a product that underflowed to zero: the exact a·b + ±0 rounds to a zero with a·b's sign (p + c gave +0)
   if (p == 0.0 && c == 0.0 && a != 0.0 && b != 0.0) { return bitcast<f32>((bitcast<u32>(a) ^ bitcast<u32>(b)) & 0x80000000u); }
-  if (is_inf(p) || is_nan(p) || is_inf(c) || is_nan(c) || p == 0.0 || abs(a) > 1e18 || abs(b) > 1e18 || abs(p) < 1e-25) { return p + c; }
-  let pe = two_prod_err(a, b, p);
+  if (is_inf(p) || is_nan(p) || is_inf(c) || is_nan(c) || p == 0.0 || abs(p) < 1e-25) { return p + c; }
+  // the product's rounding error from operands scaled to [1, 2) (the splitting overflows or loses
+  // bits at extreme magnitudes); scaled back exactly, as |p| >= 1e-25 keeps it normal
+  let ea = fma_ilogb(a);
+  let eb = fma_ilogb(b);
+  let sa = fma_ldexp(a, -ea);
+  let sb = fma_ldexp(b, -eb);
+  let pe = fma_ldexp(two_prod_err(sa, sb, opq(sa * sb)), ea + eb);
   let s = opq(p + c);
   let se = two_sum_err(p, c, s);
   return s + round_odd_sum(se, pe);

@@ -144,4 +144,25 @@ describe.skipIf(unavailable)(`IR rendered to WGSL (${adapterName})`, () => {
     expect(r.slice(0, 4)).toEqual(["80000000", "80000000", "0", "0"]);
     await same((x, y) => torch.add(x, y, { alpha: 0.3 }), a, b);
   });
+
+  it("the emulated fma (add with alpha) is exact for huge operands and tiny or subnormal addends", async () => {
+    // random signs and exponents over f32's range, 24-bit significands: sums that round
+    const g = new torch.Generator().manualSeed(11);
+    const wide = (n: number, lo: number, hi: number) =>
+      torch
+        .pow(
+          2,
+          torch
+            .rand([n], { generator: g })
+            .mul(hi - lo)
+            .add(lo)
+            .floor(),
+        )
+        .mul(torch.rand([n], { generator: g }).add(1))
+        .mul(torch.rand([n], { generator: g }).lt(0.5).to("float32").mul(2).sub(1));
+    const c = wide(4000, -140, 127);
+    // products stay above 1e-25: below, the emulation adds the rounded product (a known limit)
+    const b = wide(4000, -10, 127);
+    for (const alpha of [1.7e10, -3.3e-20, 0.3, 6.1e30]) await same((x, y) => torch.add(x, y, { alpha }), c, b);
+  });
 });
