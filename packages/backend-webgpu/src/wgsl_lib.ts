@@ -271,21 +271,40 @@ fn fma_ilogb(x: f32) -> i32 {
   if (e != 0) { return e - 127; }
   return -118 - i32(countLeadingZeros(bitcast<u32>(x) & 0x7fffffu)); // m · 2^-149, top bit at 31 - clz
 }
-fn fma_f32(a: f32, b: f32, c: f32) -> f32 {
+// a·b + c for |a·b| >= 1e-25 (its rounding error then stays normal), both finite
+fn fma_normal(a: f32, b: f32, c: f32) -> f32 {
   let p = opq(a * b);
-  // a product that underflowed to zero: the exact a·b + ±0 rounds to a zero with a·b's sign (p + c gave +0)
-  if (p == 0.0 && c == 0.0 && a != 0.0 && b != 0.0) { return bitcast<f32>((bitcast<u32>(a) ^ bitcast<u32>(b)) & 0x80000000u); }
-  if (is_inf(p) || is_nan(p) || is_inf(c) || is_nan(c) || p == 0.0 || abs(p) < 1e-25) { return p + c; }
   // the product's rounding error from operands scaled to [1, 2) (the splitting overflows or loses
-  // bits at extreme magnitudes); scaled back exactly, as |p| >= 1e-25 keeps it normal
+  // bits at extreme magnitudes), scaled back exactly
   let ea = fma_ilogb(a);
   let eb = fma_ilogb(b);
   let sa = fma_ldexp(a, -ea);
   let sb = fma_ldexp(b, -eb);
   let pe = fma_ldexp(two_prod_err(sa, sb, opq(sa * sb)), ea + eb);
   let s = opq(p + c);
+  if (is_inf(s)) { return s; } // overflow: the error terms would be NaN
   let se = two_sum_err(p, c, s);
   return s + round_odd_sum(se, pe);
+}
+fn fma_f32(a: f32, b: f32, c: f32) -> f32 {
+  let p = opq(a * b);
+  // a product that underflowed to zero: the exact a·b + ±0 rounds to a zero with a·b's sign (p + c gave +0)
+  if (p == 0.0 && c == 0.0 && a != 0.0 && b != 0.0) { return bitcast<f32>((bitcast<u32>(a) ^ bitcast<u32>(b)) & 0x80000000u); }
+  if (is_inf(p) || is_nan(p) || is_inf(c) || is_nan(c) || a == 0.0 || b == 0.0) { return p + c; }
+  if (abs(p) >= 1e-25) { return fma_normal(a, b, c); }
+  // |a·b| < 2^-83: below a quarter ulp of any |c| >= 2^-58, so the sum rounds to c
+  if (abs(c) >= bitcast<f32>(0x22800000u)) { return c; } // 2^-58
+  // tiny: the smaller operand and c scaled by 2^100 (exact), the sum scaled back exactly when it is
+  // normal; a subnormal result keeps the rounded product's sum (not exact there)
+  let sw = abs(a) > abs(b);
+  let x = fma_ldexp(select(a, b, sw), 100);
+  let y = select(b, a, sw);
+  let c2 = fma_ldexp(c, 100);
+  if (abs(opq(x * y)) >= 1e-25) {
+    let r2 = fma_normal(x, y, c2);
+    if (abs(r2) >= bitcast<f32>(0x32800000u)) { return fma_ldexp(r2, -100); } // >= 2^-26: a normal result
+  }
+  return p + c;
 }`,
   },
   // Correctly rounded division and square root for portable numerics: WGSL only promises 2.5 ulp

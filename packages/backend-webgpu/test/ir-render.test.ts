@@ -145,7 +145,7 @@ describe.skipIf(unavailable)(`IR rendered to WGSL (${adapterName})`, () => {
     await same((x, y) => torch.add(x, y, { alpha: 0.3 }), a, b);
   });
 
-  it("the emulated fma (add with alpha) is exact for huge operands and tiny or subnormal addends", async () => {
+  it("the emulated fma (add with alpha) is exact for huge and tiny operands wherever the result is normal", async () => {
     // random signs and exponents over f32's range, 24-bit significands: sums that round
     const g = new torch.Generator().manualSeed(11);
     const wide = (n: number, lo: number, hi: number) =>
@@ -161,8 +161,25 @@ describe.skipIf(unavailable)(`IR rendered to WGSL (${adapterName})`, () => {
         .mul(torch.rand([n], { generator: g }).add(1))
         .mul(torch.rand([n], { generator: g }).lt(0.5).to("float32").mul(2).sub(1));
     const c = wide(4000, -140, 127);
-    // products stay above 1e-25: below, the emulation adds the rounded product (a known limit)
+    // huge operands and products (the old emulation added the rounded product above 1e18)
     const b = wide(4000, -10, 127);
     for (const alpha of [1.7e10, -3.3e-20, 0.3, 6.1e30]) await same((x, y) => torch.add(x, y, { alpha }), c, b);
+    // a sum that overflows is ±inf (not NaN from the error terms)
+    expect(
+      await same(
+        (x, y) => torch.add(x, y, { alpha: 0.9 }),
+        torch.tensor([3e38, -3e38], { dtype: "float32" }),
+        torch.tensor([3e38, -3e38], { dtype: "float32" }),
+      ),
+    ).toEqual(["7f800000", "ff800000"]);
+    // tiny products and addends: exact wherever the result is normal (subnormal results are a known limit)
+    const tc = wide(8000, -149, -20);
+    const tb = wide(8000, -149, 0);
+    for (const alpha of [1.7e-10, -3.3e-20, 0.3]) {
+      const normal = (v: string) => v === "0" || v === "80000000" || (Number.parseInt(v, 16) & 0x7f800000) !== 0;
+      const want = await bits(torch.add(tc, tb, { alpha }));
+      const got = await bits(torch.add(tc.to("webgpu"), tb.to("webgpu"), { alpha }));
+      expect(got.filter((_, i) => normal(want[i] as string))).toEqual(want.filter((v) => normal(v)));
+    }
   });
 });
