@@ -21,6 +21,7 @@ import {
   type Readback,
   type T,
 } from "./harness.js";
+import { goldenKnownIssue } from "./known.js";
 import { GOLDEN_TABLE } from "./table.js";
 
 const goldenReadback = (t: unknown): Readback | null =>
@@ -90,6 +91,7 @@ export async function runGoldenOnBackend(
           : describePromise(promise);
         stats.set(key, (s = new StatsBuilder("golden", text)));
       }
+      if (!vsPyTorch) s.knownIssue ??= goldenKnownIssue(b.name, c.op, file);
       // the first few failing cases of an op are listed; the count is in the stats' cases/bitwise numbers
       const fail = (m: Mismatch) =>
         s.failures.length < MAX_LISTED &&
