@@ -55,6 +55,9 @@ describe.skipIf(start instanceof Error)(`portable numerics on webgpu (${why})`, 
     it(`${name} is bitwise equal to the reference`, async () => {
       expect(await bits(fn(gx))).toEqual(await bits(fn(x)));
     });
+  it("atan2 is bitwise equal to the reference (incl. signed zeros and infinities)", async () => {
+    expect(await bits(torch.atan2(gx, gy))).toEqual(await bits(torch.atan2(x, y)));
+  });
   it("pow is bitwise equal to the reference (incl. negative bases and integer exponents)", async () => {
     const e = torch.round(y.clamp(-8, 8).mul(2)).div(2); // halves and integers
     expect(await bits(torch.pow(gx.clamp(-1e4, 1e4), e.to("webgpu")))).toEqual(await bits(torch.pow(x.clamp(-1e4, 1e4), e)));

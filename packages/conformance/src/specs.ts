@@ -196,9 +196,13 @@ const BINARY: OpSpec[] = [
   binary("pow", (a, b) => torch.pow(a, b), { dtypes: FLOATS }),
   {
     ...binary("atan2", (a, b) => torch.atan2(a, b as Tensor), { dtypes: FLOATS, scalar: false }),
-    known: {
-      webgpu:
-        "webgpu: atan2 away from its special cases is the platform's (lavapipe: up to ~350 ulp, subnormal results inexact); needs a portable atan2 (core/portable/math.ts, as exp, log and pow)",
+    // portable numerics computes lockstep's own atan2 (core/portable/math.ts) everywhere: bitwise
+    promises: {
+      "webgpu:native": {
+        ulp: 1024,
+        gradUlp: 1024,
+        reason: "the platform's atan2 outside portable numerics (lavapipe: up to ~350 ulp; subnormal results inexact)",
+      },
     },
   },
   binary("maximum", (a, b) => torch.maximum(a, b as Tensor), { scalar: false }),

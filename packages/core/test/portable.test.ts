@@ -81,6 +81,15 @@ describe("portable float32 functions: accuracy against float64 rounded to float3
       expect(maxUlp(fn, exact, xs)).toBeLessThanOrEqual(bound);
     });
 
+  it("atan2: max 3 ulp over quadrants and magnitudes", () => {
+    const y = uniform(N, -1, 1, 17).map((v, i) => v * 2 ** ((i % 41) - 20));
+    const x = uniform(N, -1, 1, 18).map((v, i) => v * 2 ** ((i % 37) - 18));
+    const got = portable((t) => torch.atan2(t.narrow(0, 0, N), t.narrow(0, N, N)), [...y, ...x]);
+    let m = 0;
+    for (let i = 0; i < N; i++) m = Math.max(m, ulp(got[i] as number, Math.fround(Math.atan2(y[i] as number, x[i] as number))));
+    expect(m).toBeLessThanOrEqual(3);
+  });
+
   it("pow: within 16 ulp for |y·log x| ≤ 10 (it is exp(y·log|x|) in float32)", () => {
     const x = uniform(N, 0.05, 20, 14);
     const y = uniform(N, -3, 3, 15);
@@ -119,6 +128,20 @@ describe("portable float32 functions: special values", () => {
   check("sin", (t) => t.sin(), Math.sin, [0, -0, inf, -inf, Number.NaN, 1e-40, -1e-40]);
   check("cos", (t) => t.cos(), Math.cos, [0, -0, inf, -inf, Number.NaN]);
   check("erf", (t) => t.erf(), erf64, [0, -0, inf, -inf, Number.NaN, 20, -20]);
+  it("atan2 follows C's special cases", () => {
+    const xs: number[] = [];
+    const ys: number[] = [];
+    for (const y of specials)
+      for (const x of specials) {
+        ys.push(y);
+        xs.push(x);
+      }
+    const got = portable((t) => torch.atan2(t.narrow(0, 0, ys.length), t.narrow(0, ys.length, ys.length)), [...ys, ...xs]);
+    ys.forEach((y, i) => {
+      const want = Math.fround(Math.atan2(Math.fround(y), Math.fround(xs[i] as number)));
+      expect(ulp(got[i] as number, want), `atan2(${y}, ${xs[i]})`).toBeLessThanOrEqual(want === 0 || Number.isNaN(want) ? 0 : 3);
+    });
+  });
   it("pow follows C's special cases", () => {
     const xs: number[] = [];
     const ys: number[] = [];

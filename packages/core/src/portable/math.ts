@@ -189,6 +189,32 @@ export function powf(x: Exp, y: Exp): Exp {
   return select(or(or(eq(y, f(0)), eq(x, f(1))), unitInf), f(1), exact);
 }
 
+// atan on [0, 1]: above tan(π/8), atan(t) = π/4 + atan((t − 1)/(t + 1)); then u + u³·P(u²)
+// (Cephes atanf's coefficients) on |u| ≤ tan(π/8).
+const ATAN_POLY = [8.05374449538e-2, -1.38776856032e-1, 1.99777106478e-1, -3.33329491539e-1];
+
+function atanUnit(t: Exp): Exp {
+  const big = gt(t, f(0.41421356237309503));
+  const u = select(big, div(sub(t, f(1)), add(t, f(1))), t);
+  const z = mul(u, u);
+  const r = add(mul(mul(poly(z, ATAN_POLY), z), u), u);
+  return select(big, add(f(Math.PI / 4), r), r);
+}
+
+/** atan2 with C's special cases (signed zeros, infinities, NaN). */
+export function atan2f(y: Exp, x: Exp): Exp {
+  const ay = abs(y);
+  const ax = abs(x);
+  const steep = gt(ay, ax);
+  const a = select(steep, sub(f(Math.PI / 2), atanUnit(div(ax, ay))), atanUnit(div(ay, ax)));
+  const bothInf = and(eq(ax, f(Number.POSITIVE_INFINITY)), eq(ay, f(Number.POSITIVE_INFINITY)));
+  const base = select(bothInf, f(Math.PI / 4), select(eq(ay, f(0)), f(0), a));
+  const xNeg = lt(bitcast(x, I), n(0)); // −0 and negative x: the left half-plane
+  const r = select(xNeg, sub(f(Math.PI), base), base);
+  const signed = select(lt(bitcast(y, I), n(0)), neg(r), r);
+  return select(or(isnan(x), isnan(y)), add(x, y), signed);
+}
+
 type Unary = (x: Exp) => Exp;
 const UNARY: Record<string, Unary> = {
   exp: expf,
@@ -203,8 +229,10 @@ const UNARY: Record<string, Unary> = {
   erf: erff,
 };
 
+const BINARY: Record<string, (a: Exp, b: Exp) => Exp> = { pow: powf, atan2: atan2f };
+
 /** The names of the functions portable mode replaces (the rest keep their platform implementation). */
-export const PORTABLE_FUNCTIONS: readonly string[] = [...Object.keys(UNARY), "pow"];
+export const PORTABLE_FUNCTIONS: readonly string[] = [...Object.keys(UNARY), ...Object.keys(BINARY)];
 
 /** Replace every float32 transcendental in `e` by lockstep's own implementation. */
 export function expandPortable(e: Exp): Exp {
@@ -232,7 +260,8 @@ export function expandPortable(e: Exp): Exp {
       case "bin": {
         const a = walk(x.a);
         const b = walk(x.b);
-        r = x.op === "pow" && x.dtype === F ? powf(a, b) : a === x.a && b === x.b ? x : { ...x, a, b };
+        const fn = x.dtype === F ? BINARY[x.op] : undefined;
+        r = fn ? fn(a, b) : a === x.a && b === x.b ? x : { ...x, a, b };
         break;
       }
       case "fma":
