@@ -6,7 +6,7 @@
 import * as core from "@lockstep/core";
 import { type DType, ir, type ReduceKernel, type View } from "@lockstep/core";
 import { ENTRY, PRELUDE } from "./runtime.js";
-import { computeType, fromStorage, isFloat, newContext, renderExp, storageType, toStorage, type WgslContext } from "./wgsl.js";
+import { computeType, isFloat, newContext, renderExp, storageType, toStorage, type WgslContext } from "./wgsl.js";
 import { libSource } from "./wgsl_lib.js";
 
 type Exp = ir.Exp;
@@ -468,9 +468,4 @@ ${ENTRY} {
     ...mapCtx.consts,
   ];
   return { source, params, nConsts: mapCtx.consts.length };
-}
-
-/** Storage value → compute value, for kernels that move raw values (sort, scan, matmul, scatter). */
-export function storedValue(d: DType, raw: string, ctx: WgslContext): string {
-  return fromStorage(d, raw, ctx);
 }

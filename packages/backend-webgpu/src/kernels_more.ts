@@ -1,8 +1,8 @@
 // Matmul, scan, sort and scatter kernels (straightforward versions that keep the contract's orders).
 import type { DType, View } from "@lockstep/core";
-import { declareBuffers, type Kernel, rawLoad, rawStore, type Slots, storedValue } from "./kernels.js";
+import { declareBuffers, type Kernel, rawLoad, rawStore, type Slots } from "./kernels.js";
 import { ENTRY, PRELUDE } from "./runtime.js";
-import { computeType, isFloat, newContext, type WgslContext } from "./wgsl.js";
+import { computeType, fromStorage, isFloat, newContext, type WgslContext } from "./wgsl.js";
 import { libSource } from "./wgsl_lib.js";
 
 const noParams = () => {
@@ -39,8 +39,8 @@ export function matmulKernel(out: View, a: View, b: View, slots: Slots): Kernel 
   const ctx = ctxFor();
   const d = out.dtype;
   const ops = accOps(d, ctx);
-  const la = storedValue(d, rawLoad(slots.of[1] as number, d, "pa"), ctx);
-  const lb = storedValue(d, rawLoad(slots.of[2] as number, d, "pb"), ctx);
+  const la = fromStorage(d, rawLoad(slots.of[1] as number, d, "pa"), ctx);
+  const lb = fromStorage(d, rawLoad(slots.of[2] as number, d, "pb"), ctx);
   const accT = computeType(d);
   const body = `  if (idx >= P[0]) { return; }
   let j = idx % P[3]; let i = (idx / P[3]) % P[2]; let bt = idx / (P[3] * P[2]);
@@ -90,7 +90,7 @@ export function scanKernel(op: "sum" | "prod", out: View, input: View, slots: Sl
   const d = input.dtype;
   const rank = Math.max(1, input.shape.length);
   const shape = input.shape.length ? input.shape : [1];
-  const x = storedValue(d, rawLoad(slots.of[1] as number, d, "o1 + t * s1"), ctx);
+  const x = fromStorage(d, rawLoad(slots.of[1] as number, d, "o1 + t * s1"), ctx);
   let step: string;
   let init: string;
   let result: string;
@@ -102,7 +102,7 @@ export function scanKernel(op: "sum" | "prod", out: View, input: View, slots: Sl
       op === "sum"
         ? `let s = opq(hi + x); let e = two_sum_err(hi, x, s); let lo2 = opq(lo + e); hi = opq(s + lo2); lo = opq(lo2 - opq(hi - s));`
         : "hi = hi * x;";
-    result = op === "sum" ? "hi" : "hi";
+    result = "hi";
   } else {
     const ops = accOps(d, ctx);
     init = `var acc: ${computeType(d)} = ${op === "sum" ? ops.zero : d === "int64" ? "vec2<u32>(1u, 0u)" : d === "bool" ? "true" : `${computeType(d)}(1)`};`;
@@ -136,8 +136,8 @@ export function sortKernel(values: View, indices: View, input: View, descending:
   const d = input.dtype;
   const rank = Math.max(1, input.shape.length);
   const shape = input.shape.length ? input.shape : [1];
-  const vi = storedValue(d, rawLoad(slots.of[2] as number, d, "o2 + i * s2"), ctx);
-  const vj = storedValue(d, rawLoad(slots.of[2] as number, d, "o2 + j * s2"), ctx);
+  const vi = fromStorage(d, rawLoad(slots.of[2] as number, d, "o2 + i * s2"), ctx);
+  const vj = fromStorage(d, rawLoad(slots.of[2] as number, d, "o2 + j * s2"), ctx);
   let less: string;
   if (isFloat(d)) {
     ctx.lib.add("is_nan");
@@ -175,8 +175,8 @@ export function scatterKernel(target: View, offsets: View, src: View, mode: "set
   const off = offsets.dtype === "int64" ? `B${slots.of[1]}[2u * (P[1] + i)]` : `u32(B${slots.of[1]}[P[1] + i])`;
   let v = "";
   if (mode === "add") {
-    const s = storedValue(d, rawLoad(slots.of[2] as number, d, "P[2] + i"), ctx);
-    const t = storedValue(d, rawLoad(slots.of[0] as number, d, "o"), ctx);
+    const s = fromStorage(d, rawLoad(slots.of[2] as number, d, "P[2] + i"), ctx);
+    const t = fromStorage(d, rawLoad(slots.of[0] as number, d, "o"), ctx);
     v = isFloat(d) ? `(${t} + ${s})` : accOps(d, ctx).add(t, s); // 16-bit floats: rounded once by the store
   }
   const t0 = slots.of[0] as number;

@@ -237,7 +237,6 @@ export const LIB: Record<string, { deps?: string[]; code: string }> = {
   return select(-r, r, x > 0.0);
 }`,
   },
-  round_even: { code: "fn round_even(x: f32) -> f32 { return round(x); }" },
   // Exact fused multiply-add a*b+c for f32 (one rounding), without relying on the driver's fma():
   // the product is split exactly (Dekker), the three-term sum is added with round-to-odd on the
   // low part (Boldo–Melquiond), which makes the final rounding exact. Products below 1e-25 (whose
