@@ -1,12 +1,9 @@
 // Known open bugs of a backend on the golden cases, per PyTorch op: the op still runs and is
 // reported (knownIssue in the report, not counted as unexpected), and its vitest test is `it.fails`,
 // so a fix shows up as a test to update. The reasons name who owns the fix ("core: ..."). An entry
-// "op@file" limits the issue to that golden file (max/min also have elementwise cases, which pass).
+// "op@file" limits the issue to that golden file.
 export const GOLDEN_KNOWN: Record<string, Record<string, string>> = {
   webgpu: {
-    "max@reductions.json": "core: max/min with dim read indices back synchronously (DeviceError on webgpu)",
-    "min@reductions.json": "core: max/min with dim read indices back synchronously (DeviceError on webgpu)",
-    prod: "core: prod's backward on devices without synchronous readback takes products of the others where the reference gives |x·0| (signed zeros, NaN with inf)",
     var: "core: var/std accumulate in float32 on webgpu (no float64), the reference in float64 (1–2 ulp off)",
     std: "core: var/std accumulate in float32 on webgpu (no float64), the reference in float64 (1–2 ulp off)",
     trace: "core: trace accumulates in float32 on webgpu (no float64), the reference in float64 (1 ulp off)",

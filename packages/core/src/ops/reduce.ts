@@ -18,9 +18,12 @@ import {
   eq,
   exp,
   fusedMulAdd,
+  gt,
   isinf,
   isnan,
   log,
+  logicalAnd,
+  logicalOr,
   maximum,
   minimum,
   mul,
@@ -125,9 +128,10 @@ export function prod(x: Tensor, dim?: number | null, keepdim = false, opts: { dt
       return mul(gk, flat ? reshape(others, [...xx.shape]) : others);
     };
     if (!xx._storage.backend.readSync) {
-      // no synchronous readback (GPU devices): both forms, chosen on the device
-      const noZero = noGrad(() => eq(sum(eq(xx, 0)), 0));
-      return [where(noZero, mul(gk, div(yk, xx)), productsOfOthers())];
+      // no synchronous readback (GPU devices): every form, chosen on the device
+      const zerosT = noGrad(() => sum(eq(xx, 0)));
+      const withZeros = flat ? where(gt(zerosT, 1), mul(xx, 0).abs(), productsOfOthers()) : productsOfOthers();
+      return [where(eq(zerosT, 0), mul(gk, div(yk, xx)), withZeros)];
     }
     const zeros = noGrad(() => sum(eq(xx, 0)).itemSync() as number);
     if (zeros === 0) return [mul(gk, div(yk, xx))];
@@ -179,7 +183,8 @@ function fullExtremum(name: "max" | "min", x: Tensor): Tensor {
   attachGrad(name === "max" ? "MaxBackward1" : "MinBackward1", [x], [y], [x, y], ([g], [sx, sy]) => {
     const xx = sx as Tensor;
     const v = sy as Tensor;
-    const mask = noGrad(() => (isnan(v).itemSync() ? isnan(xx) : eq(xx, v)));
+    // NaN result: the NaN elements share it. Branchless (no readback), so async devices run it too.
+    const mask = noGrad(() => logicalOr(eq(xx, v), logicalAnd(isnan(v), isnan(xx))));
     const share = div(g as Tensor, sum(mask.to(x.dtype)));
     return [where(mask, share, 0)];
   });
@@ -396,6 +401,7 @@ function scan(name: "cumsum" | "cumprod", x: Tensor, dim: number, dtype?: DType)
 /** Exact cumprod gradient when inputs contain zeros (O(n^2) along the dim). */
 function cumprodGradWithZeros(g: Tensor, x: Tensor, d: number): Tensor {
   const n = x.shape[d] as number;
+  if (n === 0) return g; // nothing to differentiate (and cat of no parts would raise)
   const parts: Tensor[] = [];
   for (let i = 0; i < n; i++) {
     // d out_k / d x_i for k >= i = prod_{j<=k, j != i} x_j
