@@ -3,6 +3,7 @@ import type { DType, View } from "@lockstep/core";
 import { declareBuffers, type Kernel, rawLoad, rawStore, type Slots } from "./kernels.js";
 import { ENTRY, PRELUDE } from "./runtime.js";
 import { computeType, fromStorage, isFloat, newContext, type WgslContext } from "./wgsl.js";
+import { SOFT_F64_WGSL } from "./soft_f64.js";
 import { libSource } from "./wgsl_lib.js";
 
 const noParams = () => {
@@ -82,8 +83,8 @@ function rowIndex(rank: number, nViews: number): string {
 }
 
 /**
- * Inclusive scan along the last dim, one invocation per row. float32 sums accumulate in an
- * unevaluated f32 pair (two-sum), standing in for the reference's float64 accumulator.
+ * Inclusive scan along the last dim, one invocation per row. Floating products accumulate in an
+ * exact soft float64 (the reference's accumulator); sums in an unevaluated f32 pair (two-sum).
  */
 export function scanKernel(op: "sum" | "prod", out: View, input: View, slots: Slots): Kernel {
   const ctx = ctxFor();
@@ -94,15 +95,24 @@ export function scanKernel(op: "sum" | "prod", out: View, input: View, slots: Sl
   let step: string;
   let init: string;
   let result: string;
+  let extra = "";
   if (isFloat(d)) {
     ctx.lib.add("fma_f32"); // brings two_sum_err
     // opmath f32; 16-bit outputs are rounded by the store
-    init = op === "sum" ? "var hi = 0.0; var lo = 0.0;" : "var hi = 1.0; var lo = 0.0;";
-    step =
-      op === "sum"
-        ? `let s = opq(hi + x); let e = two_sum_err(hi, x, s); let lo2 = opq(lo + e); hi = opq(s + lo2); lo = opq(lo2 - opq(hi - s));`
-        : "hi = hi * x;";
-    result = "hi";
+    if (op === "sum") {
+      ctx.lib.add("is_inf");
+      ctx.lib.add("is_nan");
+      init = "var hi = 0.0; var lo = 0.0;";
+      // once the sum is infinite (or NaN) it stays so, as in float64: the pair's error term would be inf − inf
+      step = `let s = opq(hi + x); if (is_inf(s) || is_nan(s)) { hi = s; lo = 0.0; } else { let e = two_sum_err(hi, x, s); let lo2 = opq(lo + e); hi = opq(s + lo2); lo = opq(lo2 - opq(hi - s)); }`;
+      result = "hi";
+    } else {
+      // the exact float64 product of soft_f64.ts; 16-bit stores round again, so round to odd first
+      extra = SOFT_F64_WGSL;
+      init = "var acc = sf_one();";
+      step = "acc = sf_mul_f32(acc, x);";
+      result = `sf_to_f32(acc, ${out.dtype === "float16" || out.dtype === "bfloat16"})`;
+    }
   } else {
     const ops = accOps(d, ctx);
     init = `var acc: ${computeType(d)} = ${op === "sum" ? ops.zero : d === "int64" ? "vec2<u32>(1u, 0u)" : d === "bool" ? "true" : `${computeType(d)}(1)`};`;
@@ -124,7 +134,7 @@ export function scanKernel(op: "sum" | "prod", out: View, input: View, slots: Sl
         { ...out, strides: [0] },
         { ...input, strides: [0] },
       ];
-  return { source: kernel(slots, ctx, body), params: rowParams(shape, views as View[]) };
+  return { source: kernel(slots, ctx, body, extra), params: rowParams(shape, views as View[]) };
 }
 
 /**

@@ -7,7 +7,6 @@ export const GOLDEN_KNOWN: Record<string, Record<string, string>> = {
     var: "core: var/std accumulate in float32 on webgpu (no float64), the reference in float64 (1–2 ulp off)",
     std: "core: var/std accumulate in float32 on webgpu (no float64), the reference in float64 (1–2 ulp off)",
     trace: "core: trace accumulates in float32 on webgpu (no float64), the reference in float64 (1 ulp off)",
-    cumprod: "webgpu scan kernel: float32 cumprod accumulates in f32, the reference (as PyTorch's CPU) in float64 (1 ulp off)",
     "linalg.matrix_power": "core: linalg.inv runs on the host and needs synchronous readback",
     getitem: "core: boolean-mask indexing needs nonzero's synchronous readback",
     "Tensor.index_put": "core: boolean-mask index_put needs nonzero's synchronous readback",
