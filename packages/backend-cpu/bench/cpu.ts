@@ -1,11 +1,27 @@
-// `pnpm bench` (packages/backend-cpu): the fast CPU backend against the exact reference and Debian's
-// PyTorch, measured in the same run with the same thread count on both sides. Prints one JSON
-// object on stdout; progress goes to stderr. A benchmark is a program, never a test: nothing fails
-// on a slow figure, and a missing PyTorch is reported as null with the reason.
-// tfjs (tfjs-node) is not compared yet.
+// `pnpm bench --backend cpu` (= `pnpm --filter @lockstep/backend-cpu bench`): lockstep's fast CPU
+// backend ("cpu") and the exact reference ("reference") against Debian's PyTorch (bench/torch_cpu.py,
+// run by /usr/bin/python3 with the same thread count) and tfjs's cpu and wasm backends
+// (bench/tfjs.ts, in this process), all measured in the same run. Prints one JSON object on stdout
+// (progress goes to stderr): every figure, the ratios, and a `targets` section saying which of the
+// issue's targets are met. A benchmark is a program, never a test: nothing fails on a slow figure,
+// and a side that cannot run (no PyTorch, a tfjs backend or kernel that does not start) is recorded
+// as null with the reason.
 //
-//   pnpm bench                         # everything
+// Workloads (all by default; name some to run only those):
+//   matmul        n×n·n×n float32, n = 256 … 2048, GFLOP/s (result read back)
+//   mlp           784-256-256-10 MLP, SGD momentum 0.9, batch 64: training steps/s (loss read back)
+//   cnn           conv 1→32, conv 32→64 (3×3, pad 1, ReLU, max-pool 2), 3136→128→10, Adam, batch 64: steps/s
+//   elementwise   add and exp over 1M float32, ns/element (a fresh output each call)
+//   sum           full sum of 16M float32 to a scalar (read back), ns/element
+//   overhead      per-op dispatch: µs per add of two 4-element tensors, result disposed
+// Options: --threads N (default: all cores; lockstep's BLAS and PyTorch both get N; tfjs-wasm is
+// single-threaded under Node, see its threads_note), --no-torch, --no-tfjs, --slow (also train the CNN
+// on tfjs-cpu: one step, ~70 s on 2 cores).
+//
+//   pnpm bench --backend cpu                               # everything, ~1.5–2.5 min on 2 cores
+//   pnpm bench --backend cpu elementwise sum overhead      # only those
 //   pnpm --filter @lockstep/backend-cpu bench -- --threads 1 matmul cnn
+//   LOCKSTEP_BENCH_PYTHON=/path/to/python3 pnpm bench --backend cpu
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import * as os from "node:os";
@@ -14,65 +30,58 @@ import { fileURLToPath } from "node:url";
 import type { Tensor } from "@lockstep/core";
 import * as torch from "@lockstep/core";
 import { cpuBackendInfo, initCpu } from "../src/index.js";
+import {
+  ELEMENTWISE,
+  emptySide,
+  log,
+  MATMUL,
+  OVERHEAD,
+  round,
+  type SideResult,
+  SLOW_TRAIN,
+  SUM,
+  TRAIN,
+  TRAIN_WHAT,
+  type TrainName,
+  type TrainSpec,
+  timeIt,
+  uniform,
+} from "./common.js";
+import { runTfjs, type TfjsRun } from "./tfjs.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const log = (msg: string) => process.stderr.write(`[bench cpu] ${msg}\n`);
-const round = (x: number, digits = 4) => Number(x.toPrecision(digits));
 const DEBIAN_PYTHON = process.env.LOCKSTEP_BENCH_PYTHON || "/usr/bin/python3";
+const WORKLOADS = ["matmul", "mlp", "cnn", "elementwise", "sum", "overhead"];
 
-// ---- arguments: [--threads N] [matmul] [mlp] [cnn]
+// ---- arguments: [--threads N] [--no-torch] [--no-tfjs] [workload ...]
 const argv = process.argv.slice(2).filter((a) => a !== "--");
 const ti = argv.indexOf("--threads");
 const threads = ti >= 0 ? Number(argv[ti + 1]) : (os.availableParallelism?.() ?? os.cpus().length);
 const picked = argv.filter((a, i) => !a.startsWith("--") && (ti < 0 || i !== ti + 1));
-const want = (name: string) => picked.length === 0 || picked.includes(name);
-
-interface MatmulSpec {
-  n: number;
-  warmup: number;
-  reps: number;
-  /** The reference at 2048 takes ~30 s a call on this machine: skipped there. */
-  reference: boolean;
-}
-const MATMUL: MatmulSpec[] = [
-  { n: 256, warmup: 3, reps: 15, reference: true },
-  { n: 512, warmup: 2, reps: 9, reference: true },
-  { n: 1024, warmup: 1, reps: 5, reference: true },
-  { n: 2048, warmup: 1, reps: 3, reference: false },
-].filter(() => want("matmul"));
-interface TrainSpec {
-  name: "mlp" | "cnn";
-  warmup: number;
-  /** Consecutive steps per timed repetition. */
-  steps: number;
-  reps: number;
-}
-const TRAIN: TrainSpec[] = [
-  { name: "mlp" as const, warmup: 1, steps: 20, reps: 5 },
-  { name: "cnn" as const, warmup: 1, steps: 5, reps: 3 },
-].filter((t) => want(t.name));
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
-}
-
-function timeIt(run: () => void, warmup: number, reps: number): number {
-  for (let i = 0; i < warmup; i++) run();
-  const times: number[] = [];
-  for (let i = 0; i < reps; i++) {
-    const t0 = performance.now();
-    run();
-    times.push((performance.now() - t0) / 1e3);
+const FLAGS = ["--threads", "--no-torch", "--no-tfjs", "--slow"];
+for (const p of [...picked, ...argv.filter((a) => a.startsWith("--"))])
+  if (!WORKLOADS.includes(p) && !FLAGS.includes(p)) {
+    process.stderr.write(
+      `bench cpu: unknown argument '${p}' (workloads: ${WORKLOADS.join(", ")}; options: ${FLAGS.join(", ")})\n`,
+    );
+    process.exit(64);
   }
-  return median(times);
+if (!(threads >= 1 && Number.isInteger(threads))) {
+  process.stderr.write("bench cpu: --threads needs a positive integer\n");
+  process.exit(64);
 }
+const want = (name: string) => picked.length === 0 || picked.includes(name);
+const noTorch = argv.includes("--no-torch");
+const noTfjs = argv.includes("--no-tfjs");
+const runVerySlow = argv.includes("--slow");
+
+// ---------------------------------------------------------------- lockstep
+
+const { nn } = torch;
 
 function matmulGflops(device: string, n: number, warmup: number, reps: number): number {
-  torch.manualSeed(0);
-  const a = torch.rand([n, n]).mul(2).sub(1).to(device);
-  const b = torch.rand([n, n]).mul(2).sub(1).to(device);
+  const a = torch.fromBuffer(uniform(n * n, 1), { shape: [n, n] }).to(device);
+  const b = torch.fromBuffer(uniform(n * n, 2), { shape: [n, n] }).to(device);
   const t = timeIt(
     () => {
       const y = torch.matmul(a, b);
@@ -86,10 +95,8 @@ function matmulGflops(device: string, n: number, warmup: number, reps: number): 
   return (2 * n ** 3) / t / 1e9;
 }
 
-const { nn } = torch;
-
-/** The models of packages/backend-cpu/bench/torch_cpu.py, built on `device`. */
-function trainStep(name: "mlp" | "cnn", device: string): () => void {
+/** The models of bench/torch_cpu.py, built on `device`. */
+function trainStep(name: TrainName, device: string): () => void {
   torch.manualSeed(0);
   const model =
     name === "mlp"
@@ -123,13 +130,78 @@ function trainStep(name: "mlp" | "cnn", device: string): () => void {
     });
 }
 
-function stepsPerSecond(name: "mlp" | "cnn", device: string, spec: TrainSpec): number {
+function stepsPerSecond(name: TrainName, device: string, spec: TrainSpec): number {
   const step = trainStep(name, device);
   const run = () => {
     for (let i = 0; i < spec.steps; i++) step();
   };
   return spec.steps / timeIt(run, spec.warmup, spec.reps);
 }
+
+function lockstepSide(device: "cpu" | "reference"): SideResult {
+  const r = emptySide();
+  const ref = device === "reference";
+  if (want("matmul"))
+    for (const m of MATMUL) {
+      if (ref && !m.reference) {
+        r.matmul[m.n] = null;
+        r.skipped[`matmul_${m.n}`] = "the reference takes ~30 s per 2048³ call";
+        continue;
+      }
+      log(`matmul ${m.n}: lockstep ${device}`);
+      r.matmul[m.n] = ref
+        ? matmulGflops(device, m.n, m.n >= 1024 ? 0 : 1, m.n >= 1024 ? 1 : 3)
+        : matmulGflops(device, m.n, m.warmup, m.reps);
+    }
+  for (const t of TRAIN) {
+    if (!want(t.name)) continue;
+    log(`${t.name} training: lockstep ${device}`);
+    r.train[t.name] = stepsPerSecond(t.name, device, ref ? SLOW_TRAIN[t.name] : t);
+  }
+  if (want("elementwise"))
+    for (const e of ELEMENTWISE) {
+      log(`${e.op} ${e.n}: lockstep ${device}`);
+      const a = torch.fromBuffer(uniform(e.n, 1)).to(device);
+      const b = torch.fromBuffer(uniform(e.n, 2)).to(device);
+      const op = e.op === "add" ? () => torch.add(a, b) : () => torch.exp(a);
+      // ops run synchronously: the result is complete when the call returns (no readback timed)
+      const t = timeIt(() => op().dispose(), e.warmup, e.reps);
+      r.elementwise[e.op] = (t / e.n) * 1e9;
+      torch.dispose([a, b]);
+    }
+  if (want("sum")) {
+    log(`sum ${SUM.n}: lockstep ${device}`);
+    const a = torch.fromBuffer(uniform(SUM.n, 3)).to(device);
+    const t = timeIt(
+      () => {
+        const s = torch.sum(a);
+        s.itemSync();
+        s.dispose();
+      },
+      SUM.warmup,
+      SUM.reps,
+    );
+    r.sum = (t / SUM.n) * 1e9;
+    a.dispose();
+  }
+  if (want("overhead")) {
+    log(`per-op overhead: lockstep ${device}`);
+    const a = torch.fromBuffer(new Float32Array([1, 2, 3, 4])).to(device);
+    const b = torch.fromBuffer(new Float32Array([5, 6, 7, 8])).to(device);
+    const t = timeIt(
+      () => {
+        for (let i = 0; i < OVERHEAD.ops; i++) torch.add(a, b).dispose();
+      },
+      OVERHEAD.warmup,
+      OVERHEAD.reps,
+    );
+    r.overhead_us = (t / OVERHEAD.ops) * 1e6;
+    torch.dispose([a, b]);
+  }
+  return r;
+}
+
+// ---------------------------------------------------------------- PyTorch
 
 interface TorchResult {
   version: string;
@@ -138,14 +210,25 @@ interface TorchResult {
   blas: string[];
   matmul: Record<string, { gflops: number; median_s: number }>;
   train: Record<string, { steps_per_s: number; median_s: number }>;
+  elementwise: Record<string, { ns_per_element: number; median_s: number }>;
+  sum: { ns_per_element: number; median_s: number } | null;
+  overhead: { us_per_op: number; median_s: number } | null;
 }
 
 function runTorch(): { result: TorchResult | null; reason?: string } {
+  if (noTorch) return { result: null, reason: "--no-torch" };
   if (!existsSync(DEBIAN_PYTHON)) return { result: null, reason: `${DEBIAN_PYTHON} not found` };
   const probe = spawnSync(DEBIAN_PYTHON, ["-c", "import torch"], { encoding: "utf8" });
   if (probe.error || probe.status !== 0)
     return { result: null, reason: `PyTorch not importable with ${DEBIAN_PYTHON}; apt-get install python3-torch` };
-  const spec = { threads, matmul: MATMUL, train: TRAIN };
+  const spec = {
+    threads,
+    matmul: want("matmul") ? MATMUL : [],
+    train: TRAIN.filter((t) => want(t.name)),
+    elementwise: want("elementwise") ? ELEMENTWISE : [],
+    sum: want("sum") ? SUM : null,
+    overhead: want("overhead") ? OVERHEAD : null,
+  };
   const r = spawnSync(DEBIAN_PYTHON, [join(here, "torch_cpu.py"), JSON.stringify(spec)], {
     encoding: "utf8",
     maxBuffer: 16 << 20,
@@ -164,94 +247,177 @@ function runTorch(): { result: TorchResult | null; reason?: string } {
   }
 }
 
-const ratio = (a: number | null | undefined, b: number | null | undefined) => (a != null && b ? round(a / b, 3) : null);
+// ---------------------------------------------------------------- report
 
-function main(): void {
+type Num = number | null | undefined;
+const r4 = (x: Num) => (x == null ? null : round(x));
+/** How many times faster lockstep is: a/b for throughputs (higher is better), b/a for times. */
+const speedup = (mine: Num, other: Num, higherIsBetter: boolean) =>
+  mine != null && other != null && mine > 0 && other > 0 ? round(higherIsBetter ? mine / other : other / mine, 3) : null;
+
+async function main(): Promise<string> {
   const started = performance.now();
-  const loadAtStart = os.loadavg()[0] ?? 0;
+  const loadAtStart = os.loadavg();
+  // tfjs and emscripten print notices with console.log/warn: keep stdout for the JSON alone
+  console.log = (...args: unknown[]) => console.error(...args);
   torch.setNumThreads(threads);
   initCpu();
   const info = cpuBackendInfo();
   if (!info?.blas) log(`no BLAS: ${info?.fallbackReason}`);
 
-  const matmul: Record<string, unknown> = {};
-  const mine: Record<string, { cpu: number; reference: number | null }> = {};
-  for (const m of MATMUL) {
-    log(`matmul ${m.n}: cpu`);
-    const cpu = matmulGflops("cpu", m.n, m.warmup, m.reps);
-    let reference: number | null = null;
-    if (m.reference) {
-      log(`matmul ${m.n}: reference`);
-      reference = matmulGflops("reference", m.n, m.n >= 1024 ? 0 : 1, m.n >= 1024 ? 1 : 3);
-    }
-    mine[m.n] = { cpu, reference };
-  }
-  const trained: Record<string, { cpu: number; reference: number }> = {};
-  for (const t of TRAIN) {
-    log(`${t.name} training: cpu`);
-    const cpu = stepsPerSecond(t.name, "cpu", t);
-    log(`${t.name} training: reference`);
-    const reference = stepsPerSecond(t.name, "reference", { ...t, steps: t.name === "cnn" ? 2 : 5, reps: 1, warmup: 1 });
-    trained[t.name] = { cpu, reference };
+  const cpu = lockstepSide("cpu");
+  const reference = lockstepSide("reference");
+  let tfjs: TfjsRun | { error: string };
+  if (noTfjs) tfjs = { error: "--no-tfjs" };
+  else {
+    log("tfjs (cpu, wasm)");
+    tfjs = await runTfjs(threads, want, runVerySlow);
   }
   log(`PyTorch via ${DEBIAN_PYTHON} (${threads} threads)`);
-  const { result: pt, reason } = runTorch();
-  if (!pt) log(`no PyTorch: ${reason}`);
+  const { result: pt, reason: ptReason } = runTorch();
+  if (!pt) log(`no PyTorch: ${ptReason}`);
 
-  for (const m of MATMUL) {
-    const r = mine[m.n] as { cpu: number; reference: number | null };
-    const p = pt?.matmul[String(m.n)]?.gflops ?? null;
-    matmul[`${m.n}`] = {
-      unit: "GFLOP/s",
-      lockstep_cpu: round(r.cpu),
-      lockstep_reference: r.reference === null ? null : round(r.reference),
-      pytorch: p === null ? null : round(p),
-      cpu_vs_pytorch: ratio(r.cpu, p),
-      cpu_vs_reference: ratio(r.cpu, r.reference),
-      ...(r.reference === null ? { reference_skipped: "the reference takes ~30 s per 2048³ call" } : {}),
+  const tfSide = (b: "cpu" | "wasm"): SideResult | null => {
+    if ("error" in tfjs) return null;
+    const s = tfjs.sides[b];
+    return "error" in s ? null : s;
+  };
+  const tcpu = tfSide("cpu");
+  const twasm = tfSide("wasm");
+  const why = (s: SideResult | null, key: string) => s?.skipped[key];
+
+  /** One workload's figures on every side, the ratios, and the reasons for missing figures. */
+  const row = (unit: string, higherIsBetter: boolean, get: (s: SideResult) => Num, ptValue: Num, key: string) => {
+    const c = get(cpu);
+    const f = {
+      lockstep_cpu: r4(c),
+      lockstep_reference: r4(get(reference)),
+      pytorch: r4(ptValue),
+      tfjs_cpu: r4(tcpu ? get(tcpu) : null),
+      tfjs_wasm: r4(twasm ? get(twasm) : null),
     };
-  }
-  const training: Record<string, unknown> = {};
-  for (const t of TRAIN) {
-    const r = trained[t.name] as { cpu: number; reference: number };
-    const p = pt?.train[t.name]?.steps_per_s ?? null;
-    training[t.name] = {
-      what:
-        t.name === "mlp"
-          ? "784-256-256-10 MLP, SGD momentum 0.9, batch 64, cross-entropy"
-          : "2 conv (32, 64) + max-pool + 128 hidden (apps/fashion-mnist's cnn), Adam, batch 64",
-      unit: "steps/s",
-      lockstep_cpu: round(r.cpu),
-      lockstep_reference: round(r.reference),
-      pytorch: p === null ? null : round(p),
-      cpu_vs_pytorch: ratio(r.cpu, p),
-      cpu_vs_reference: ratio(r.cpu, r.reference),
+    const skipped = Object.fromEntries(
+      [
+        ["lockstep_reference", why(reference, key)],
+        ["tfjs_cpu", why(tcpu, key)],
+        ["tfjs_wasm", why(twasm, key)],
+      ].filter(([, v]) => v !== undefined),
+    );
+    return {
+      unit,
+      ...f,
+      cpu_vs_pytorch: speedup(c, ptValue, higherIsBetter),
+      cpu_vs_reference: speedup(c, f.lockstep_reference, higherIsBetter),
+      cpu_vs_tfjs_cpu: speedup(c, f.tfjs_cpu, higherIsBetter),
+      cpu_vs_tfjs_wasm: speedup(c, f.tfjs_wasm, higherIsBetter),
+      ...(Object.keys(skipped).length ? { skipped } : {}),
     };
+  };
+
+  const matmul: Record<string, ReturnType<typeof row>> = {};
+  if (want("matmul"))
+    for (const m of MATMUL)
+      matmul[m.n] = row("GFLOP/s", true, (s) => s.matmul[m.n], pt?.matmul[String(m.n)]?.gflops, `matmul_${m.n}`);
+  const training: Record<string, ReturnType<typeof row> & { what: string }> = {};
+  for (const t of TRAIN)
+    if (want(t.name))
+      training[t.name] = {
+        what: TRAIN_WHAT[t.name],
+        ...row("steps/s", true, (s) => s.train[t.name], pt?.train[t.name]?.steps_per_s, t.name),
+      };
+  const elementwise: Record<string, ReturnType<typeof row>> = {};
+  if (want("elementwise"))
+    for (const e of ELEMENTWISE)
+      elementwise[`${e.op}_1M`] = row(
+        "ns/element",
+        false,
+        (s) => s.elementwise[e.op],
+        pt?.elementwise[e.op]?.ns_per_element,
+        e.op,
+      );
+  const reductions: Record<string, ReturnType<typeof row>> = {};
+  if (want("sum")) reductions.sum_16M = row("ns/element", false, (s) => s.sum, pt?.sum?.ns_per_element, "sum");
+  const overhead = want("overhead")
+    ? {
+        what: `add of two ${OVERHEAD.size}-element float32 tensors, result disposed; ${OVERHEAD.ops} ops per timed repetition`,
+        ...row("µs/op", false, (s) => s.overhead_us, pt?.overhead?.us_per_op, "overhead"),
+      }
+    : undefined;
+
+  // ---- the issue's targets on this machine (each: the ratio, the bound, whether it is met)
+  const targets: Record<string, { ratio: number | null; target: string; met: boolean | null; note?: string }> = {};
+  const atLeast = (name: string, ratio: number | null, bound: number, note?: string) => {
+    targets[name] = { ratio, target: `>= ${bound}`, met: ratio === null ? null : ratio >= bound, ...(note ? { note } : {}) };
+  };
+  for (const t of Object.keys(training)) atLeast(`${t}_steps_vs_pytorch`, training[t]?.cpu_vs_pytorch ?? null, 1.0);
+  for (const n of Object.keys(matmul)) atLeast(`matmul_${n}_vs_pytorch`, matmul[n]?.cpu_vs_pytorch ?? null, 0.9);
+  for (const n of Object.keys(matmul)) atLeast(`matmul_${n}_vs_tfjs_wasm`, matmul[n]?.cpu_vs_tfjs_wasm ?? null, 5);
+  for (const t of Object.keys(training)) {
+    const r = training[t];
+    atLeast(`${t}_steps_vs_tfjs_wasm`, r?.cpu_vs_tfjs_wasm ?? null, 5, r?.skipped?.tfjs_wasm);
   }
+  for (const k of Object.keys(elementwise)) atLeast(`${k}_vs_tfjs_wasm`, elementwise[k]?.cpu_vs_tfjs_wasm ?? null, 2);
+  for (const k of Object.keys(reductions)) atLeast(`${k}_vs_tfjs_wasm`, reductions[k]?.cpu_vs_tfjs_wasm ?? null, 2);
+  if (overhead) {
+    const us = overhead.lockstep_cpu;
+    targets.overhead_us_per_op = { ratio: us, target: "<= 2 (µs/op, lockstep cpu)", met: us === null ? null : us <= 2 };
+  }
+  const measured = Object.values(targets).filter((t) => t.met !== null);
+
   const cpus = os.cpus();
   const out = {
-    benchmark: "lockstep fast CPU backend (BLAS matmul)",
+    benchmark: "lockstep fast CPU backend vs the reference, PyTorch (OpenBLAS) and tfjs (cpu, wasm)",
     machine: {
       cpu: cpus[0]?.model ?? "unknown",
       cores: cpus.length,
       node: process.version,
       // the machine may be shared: a load average near the core count or above means noisy figures
-      loadavg_1m_at_start: round(loadAtStart, 3),
-      loadavg_1m_at_end: round(os.loadavg()[0] ?? 0, 3),
+      loadavg_at_start: loadAtStart.map((x) => round(x, 3)),
+      loadavg_at_end: os.loadavg().map((x) => round(x, 3)),
+      loadavg_note: "1, 5 and 15 minute load averages",
     },
     threads,
+    workloads: WORKLOADS.filter(want),
     timing:
-      "warm-up, then the median of timed repetitions; matmul includes dataSync(); training: consecutive steps of a fixed batch " +
-      "(forward, cross-entropy, backward, optimizer step, loss readback), data loading excluded on both sides; the reference is timed with fewer reps",
+      "each figure: warm-up calls, then the median of timed repetitions (performance.now / time.perf_counter_ns), " +
+      "all sides in this run on this machine. matmul includes the result's readback (dataSync) in lockstep and tfjs " +
+      "(PyTorch writes into a preallocated out=); training: consecutive steps on a fixed batch (forward, cross-entropy, " +
+      "backward, optimizer step, loss read back), data loading excluded; elementwise: the op with a fresh output, then " +
+      "freeing it (every side computes synchronously, no readback); sum: the reduction and reading the scalar back; " +
+      "overhead: a loop of tiny adds, each result freed (dispose() / refcount). The slow sides (lockstep reference, " +
+      "tfjs-cpu) run fewer repetitions.",
+    ratios:
+      "cpu_vs_X = how many times faster lockstep cpu is than X (throughput / throughput, or X's time / lockstep's time): " +
+      "above 1 means lockstep is faster",
     lockstep: { backend: info?.backend ?? null, blas: info?.blas ?? null, blas_threads: info?.threads ?? null },
     pytorch: pt ? { version: pt.version, python: pt.executable, threads: pt.threads, blas: pt.blas } : null,
-    pytorch_unavailable_reason: pt ? undefined : reason,
+    pytorch_unavailable_reason: pt ? undefined : ptReason,
+    tfjs:
+      "error" in tfjs
+        ? { error: tfjs.error }
+        : {
+            ...tfjs.info,
+            errors: Object.fromEntries(Object.entries(tfjs.sides).flatMap(([k, v]) => ("error" in v ? [[k, v.error]] : []))),
+          },
     matmul,
     training,
-    not_compared_yet: "tfjs (tfjs-node)",
+    elementwise,
+    reductions,
+    overhead,
+    targets: {
+      summary: `${measured.filter((t) => t.met).length} of ${measured.length} measured targets met (${Object.keys(targets).length - measured.length} not measurable in this run)`,
+      ...targets,
+    },
     total_seconds: round((performance.now() - started) / 1e3, 3),
   };
-  process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+  return `${JSON.stringify(out, null, 2)}\n`;
 }
 
-main();
+main().then(
+  // tfjs-wasm's emscripten runtime keeps handlers alive: leave explicitly, once the JSON is out
+  (json) => process.stdout.write(json, () => process.exit(0)),
+  (e) => {
+    process.stderr.write(`bench cpu: ${(e as Error).stack ?? e}\n`);
+    process.exit(1);
+  },
+);

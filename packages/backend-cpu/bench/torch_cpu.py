@@ -1,9 +1,14 @@
 """PyTorch anchor for `pnpm bench` in packages/backend-cpu (bench/cpu.ts).
 
 Run with Debian's python3 (/usr/bin/python3, python3-torch). Reads the spec as JSON from argv[1]:
-{"threads": T, "matmul": [{"n", "warmup", "reps"}], "train": [{"name", "warmup", "steps", "reps"}]},
-and prints one JSON object. Timing matches the TypeScript side: warm-up, then the median of timed
-repetitions; training figures are steps per second over `steps` consecutive steps.
+{"threads": T, "matmul": [{"n", "warmup", "reps"}], "train": [{"name", "warmup", "steps", "reps"}],
+ "elementwise": [{"op": "add"|"exp", "n", "warmup", "reps"}], "sum": {"n", "warmup", "reps"} | null,
+ "overhead": {"size", "ops", "warmup", "reps"} | null}
+(bench/common.ts), and prints one JSON object. Timing matches the TypeScript side: warm-up, then the
+median of timed repetitions; training figures are steps per second over `steps` consecutive steps;
+elementwise ops allocate a fresh output each call (the functional op, as lockstep's and tfjs's do);
+sum reads the scalar back with .item(); overhead is a loop of tiny adds whose results are freed by
+refcount.
 """
 
 import json
@@ -84,6 +89,12 @@ def train_case(name):
     return step
 
 
+def uniform(n, seed):
+    """Values in [-1, 1); the TypeScript side uses its own xorshift data of the same range."""
+    g = torch.Generator().manual_seed(seed)
+    return torch.rand(n, generator=g) * 2 - 1
+
+
 def main():
     spec = json.loads(sys.argv[1])
     threads = int(spec["threads"])
@@ -108,6 +119,32 @@ def main():
 
         t, times = median_seconds(run, w["warmup"], w["reps"])
         train[w["name"]] = {"steps_per_s": steps / t, "median_s": t, "times_s": times}
+    elementwise = {}
+    for w in spec.get("elementwise", []):
+        n = w["n"]
+        a, b = uniform(n, 1), uniform(n, 2)
+        fn = (lambda a=a, b=b: torch.add(a, b)) if w["op"] == "add" else (lambda a=a: torch.exp(a))
+        t, times = median_seconds(fn, w["warmup"], w["reps"])
+        elementwise[w["op"]] = {"ns_per_element": t / n * 1e9, "median_s": t, "times_s": times}
+    total = None
+    if spec.get("sum"):
+        w = spec["sum"]
+        a = uniform(w["n"], 3)
+        t, times = median_seconds(lambda: torch.sum(a).item(), w["warmup"], w["reps"])
+        total = {"ns_per_element": t / w["n"] * 1e9, "median_s": t, "times_s": times}
+    overhead = None
+    if spec.get("overhead"):
+        w = spec["overhead"]
+        a = torch.arange(1, w["size"] + 1, dtype=torch.float32)
+        b = torch.arange(5, w["size"] + 5, dtype=torch.float32)
+        ops = w["ops"]
+
+        def loop():
+            for _ in range(ops):
+                torch.add(a, b)
+
+        t, times = median_seconds(loop, w["warmup"], w["reps"])
+        overhead = {"us_per_op": t / ops * 1e6, "median_s": t, "times_s": times}
     print(
         json.dumps(
             {
@@ -117,6 +154,9 @@ def main():
                 "blas": loaded_blas(),
                 "matmul": matmul,
                 "train": train,
+                "elementwise": elementwise,
+                "sum": total,
+                "overhead": overhead,
             }
         )
     )
