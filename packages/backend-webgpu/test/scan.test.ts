@@ -49,8 +49,7 @@ describe.skipIf(unavailable !== null)(`scan on webgpu equals the reference (${ad
       [1.5, 1.5, 1.5, 1.5, 1.5, 1.5, 1.5, 1.5, 1.5, 1.5],
       [0.1, 0.3, 0.7, 1.1, 1.9, 2.3, 3.7, 0.01, 200, 300],
     ];
-    for (const dtype of ["float16", "bfloat16"] as const)
-      for (const row of rows) await sameOnBoth("cumprod", [row], dtype);
+    for (const dtype of ["float16", "bfloat16"] as const) for (const row of rows) await sameOnBoth("cumprod", [row], dtype);
   });
 
   it("cumprod of random rows of many lengths", async () => {

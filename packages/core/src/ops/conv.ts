@@ -35,9 +35,9 @@ import { tidy } from "../memory.js";
 import { contiguousStrides, numel } from "../shape.js";
 import type { Tensor } from "../tensor.js";
 import { to } from "./convert.js";
-import { broadcastView, copyAs, empty, fromStorageArray, opmath, sameDevice } from "./core.js";
-import { encodeValues, ones, zeros } from "./creation.js";
-import { add, div } from "./elementwise.js";
+import { broadcastView, copyAs, elementwise, empty, fromStorageArray, opmath, sameDevice } from "./core.js";
+import { encodeValues, full, ones, zeros } from "./creation.js";
+import { add, copyInto, div } from "./elementwise.js";
 import { matmul } from "./linalg.js";
 import { mean, sum } from "./reduce.js";
 import { contiguous, expand, makeView, permute, reshape, squeeze, transpose, unsqueeze } from "./views.js";
@@ -167,6 +167,11 @@ function scatterAdd(shape: readonly number[], offsets: Tensor, src: Tensor): Ten
   return out;
 }
 
+/** target += src in place, in target's dtype (no autograd). */
+function addInto(target: Tensor, src: Tensor): void {
+  elementwise("col2im", [target, src], target.dtype, target.dtype, ([a, b]) => bin("add", a as Exp, b as Exp), target);
+}
+
 /**
  * Column layouts (physical dim order of im2col's output):
  * - "conv" [C, kh, kw, B, OH, OW]: reshapes to [groups, K, N] for the convolution's matmul; its
@@ -202,24 +207,118 @@ function columnSource(win: Window, layout: Layout, strides: readonly number[], b
   return { off: pixelOffset(strides, base, at("b"), at("c"), h.pos, w.pos, valid), valid };
 }
 
+// Fixed (non-adaptive) windows are strided views of the input once it is padded: column (b, c, i,
+// j, oh, ow) reads padded pixel (oh·stride + i·dilation, ow·stride + j·dilation). im2col is then a
+// copy of that view, and col2im adds tap (i, j)'s columns into the view of its pixels, tap after
+// tap: each pixel receives its contributions in tap order, from 0, exactly the adds of the
+// scatter (for "pool" columns only when windows do not overlap, so that each pixel has at most one).
+
+/** Extent of the padded input an axis's windows read: [−pad, extent − pad). */
+const paddedExtent = (ax: Axis): number => Math.max(ax.pad + ax.size, (ax.out - 1) * ax.stride + (ax.taps - 1) * ax.dilation + 1);
+
+const fixedWindows = (win: Window): boolean => !win.h.adaptive && !win.w.adaptive;
+
+/** x [B, C, H, W] in a new [B, C, Hp, Wp] tensor filled with `fill` around it, or x itself when nothing pads. */
+function padInput(x: Tensor, win: Window, fill: number): Tensor {
+  const [batch, channels, height, width] = x.shape as [number, number, number, number];
+  const [hp, wp] = [paddedExtent(win.h), paddedExtent(win.w)];
+  if (win.h.pad === 0 && win.w.pad === 0 && hp === height && wp === width) return x;
+  const xp = full([batch, channels, hp, wp], fill, { dtype: x.dtype, device: x.device });
+  copyInto(makeView(xp, x.shape, [channels * hp * wp, hp * wp, wp, 1], win.h.pad * wp + win.w.pad), x);
+  return xp;
+}
+
+/** The columns of a padded input `xp` as a strided view, dims in `layout` order. */
+function windowView(xp: Tensor, win: Window, layout: Layout): Tensor {
+  const [batch, channels] = xp.shape as [number, number];
+  const [sb, sc, sh, sw] = xp.strides as [number, number, number, number];
+  const step: Record<ColumnDim, number> = {
+    b: sb,
+    c: sc,
+    i: win.h.dilation * sh,
+    j: win.w.dilation * sw,
+    oh: win.h.stride * sh,
+    ow: win.w.stride * sw,
+  };
+  return makeView(
+    xp,
+    columnsShape(batch, channels, win, layout),
+    LAYOUTS[layout].map((d) => step[d]),
+    xp.offset,
+  );
+}
+
 /** im2col: x [B, C, H, W] → columns in `layout`, `fill` where a tap is outside the input. Gradient: col2im. */
 function im2col(x: Tensor, win: Window, fill: number, layout: Layout): Tensor {
   const [batch, channels] = x.shape as [number, number];
-  const src = columnSource(win, layout, x.strides, x.offset);
-  const e = select(src.valid, gload(0, x.dtype, src.off), konst(fill, x.dtype));
-  const cols = runKernel(columnsShape(batch, channels, win, layout), x.dtype, x.device, e, [x]);
+  let cols: Tensor;
+  if (fixedWindows(win)) {
+    cols = noGrad(() => {
+      const xp = padInput(x, win, fill);
+      const view = windowView(xp, win, layout);
+      const c = copyAs(view);
+      view.dispose();
+      if (xp !== x) xp.dispose();
+      return c;
+    });
+  } else {
+    const src = columnSource(win, layout, x.strides, x.offset);
+    const e = select(src.valid, gload(0, x.dtype, src.off), konst(fill, x.dtype));
+    cols = runKernel(columnsShape(batch, channels, win, layout), x.dtype, x.device, e, [x]);
+  }
   attachGrad("Im2ColBackward0", [x], [cols], [], ([g]) => [col2im(g as Tensor, batch, channels, win, layout)]);
   return cols;
+}
+
+/** Whether no two windows share a pixel along either axis. */
+const disjointWindows = (win: Window): boolean =>
+  [win.h, win.w].every((ax) => ax.out === 1 || ax.stride >= (ax.taps - 1) * ax.dilation + 1);
+
+/** col2im by taps (see above): zeros, then each tap's columns added into the strided view of its pixels. */
+function col2imByTaps(cols: Tensor, batch: number, channels: number, win: Window, layout: Layout): Tensor {
+  return noGrad(() => {
+    const [hp, wp] = [paddedExtent(win.h), paddedExtent(win.w)];
+    const xp = zeros([batch, channels, hp, wp], { dtype: cols.dtype, device: cols.device });
+    const at = (d: ColumnDim): number => LAYOUTS[layout].indexOf(d);
+    const cs = cols.strides;
+    const colStride = (d: ColumnDim): number => cs[at(d)] as number;
+    const pixels = [batch, channels, win.h.out, win.w.out];
+    const pixelStrides = [channels * hp * wp, hp * wp, win.h.stride * wp, win.w.stride];
+    const tapStrides = [colStride("b"), colStride("c"), colStride("oh"), colStride("ow")];
+    for (let i = 0; i < win.h.taps; i++)
+      for (let j = 0; j < win.w.taps; j++) {
+        const target = makeView(xp, pixels, pixelStrides, i * win.h.dilation * wp + j * win.w.dilation);
+        const tap = makeView(cols, pixels, tapStrides, cols.offset + i * colStride("i") + j * colStride("j"));
+        addInto(target, tap);
+        target.dispose();
+        tap.dispose();
+      }
+    if (win.h.pad === 0 && win.w.pad === 0 && hp === win.h.size && wp === win.w.size) return xp;
+    const inside = makeView(
+      xp,
+      [batch, channels, win.h.size, win.w.size],
+      [channels * hp * wp, hp * wp, wp, 1],
+      win.h.pad * wp + win.w.pad,
+    );
+    const x = copyAs(inside);
+    inside.dispose();
+    xp.dispose();
+    return x;
+  });
 }
 
 /** col2im: columns in `layout` → [B, C, H, W], each column element added to its input pixel. Gradient: im2col. */
 function col2im(cols: Tensor, batch: number, channels: number, win: Window, layout: Layout): Tensor {
   const shape = [batch, channels, win.h.size, win.w.size];
-  const n = numel(shape);
-  const dst = columnSource(win, layout, contiguousStrides(shape), 0);
-  const offsets = runKernel(cols.shape, "int32", cols.device, select(dst.valid, dst.off, i32(n)), []);
-  const x = scatterAdd(shape, offsets, cols);
-  offsets.dispose();
+  let x: Tensor;
+  if (fixedWindows(win) && (layout === "conv" || disjointWindows(win))) x = col2imByTaps(cols, batch, channels, win, layout);
+  else {
+    const n = numel(shape);
+    const dst = columnSource(win, layout, contiguousStrides(shape), 0);
+    const offsets = runKernel(cols.shape, "int32", cols.device, select(dst.valid, dst.off, i32(n)), []);
+    x = scatterAdd(shape, offsets, cols);
+    offsets.dispose();
+  }
   attachGrad("Col2ImBackward0", [cols], [x], [], ([g]) => [im2col(g as Tensor, win, 0, layout)]);
   return x;
 }
