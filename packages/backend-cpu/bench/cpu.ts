@@ -1,7 +1,9 @@
 // `pnpm bench --backend cpu` (= `pnpm --filter @lockstep/backend-cpu bench`): lockstep's fast CPU
 // backend ("cpu") and the exact reference ("reference") against Debian's PyTorch (bench/torch_cpu.py,
 // run by /usr/bin/python3 with the same thread count) and tfjs's cpu and wasm backends
-// (bench/tfjs.ts, in this process), all measured in the same run. Prints one JSON object on stdout
+// (bench/tfjs.ts, in this process), all measured in the same run, one workload at a time on every
+// side (lockstep cpu, PyTorch, tfjs-wasm, tfjs-cpu, lockstep reference) so that the figures a ratio
+// compares are taken close together on a shared machine. Prints one JSON object on stdout
 // (progress goes to stderr): every figure, the ratios, and a `targets` section saying which of the
 // issue's targets are met. A benchmark is a program, never a test: nothing fails on a slow figure,
 // and a side that cannot run (no PyTorch, a tfjs backend or kernel that does not start) is recorded
@@ -18,14 +20,16 @@
 // single-threaded under Node, see its threads_note), --no-torch, --no-tfjs, --slow (also train the CNN
 // on tfjs-cpu: one step, ~70 s on 2 cores).
 //
-//   pnpm bench --backend cpu                               # everything, ~1.5–2.5 min on 2 cores
+//   pnpm -s bench --backend cpu                            # everything, ~1.5 min on 2 cores (-s: no pnpm banner on stdout)
 //   pnpm bench --backend cpu elementwise sum overhead      # only those
 //   pnpm --filter @lockstep/backend-cpu bench -- --threads 1 matmul cnn
 //   LOCKSTEP_BENCH_PYTHON=/path/to/python3 pnpm bench --backend cpu
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import * as os from "node:os";
 import { dirname, join } from "node:path";
+import { createInterface } from "node:readline";
+import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import type { Tensor } from "@lockstep/core";
 import * as torch from "@lockstep/core";
@@ -47,7 +51,7 @@ import {
   timeIt,
   uniform,
 } from "./common.js";
-import { runTfjs, type TfjsRun } from "./tfjs.js";
+import { startTfjs } from "./tfjs.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const DEBIAN_PYTHON = process.env.LOCKSTEP_BENCH_PYTHON || "/usr/bin/python3";
@@ -138,8 +142,8 @@ function stepsPerSecond(name: TrainName, device: string, spec: TrainSpec): numbe
   return spec.steps / timeIt(run, spec.warmup, spec.reps);
 }
 
-function lockstepSide(device: "cpu" | "reference"): SideResult {
-  const r = emptySide();
+/** Run the workloads `want` selects on lockstep's `device`, filling `r`. */
+function lockstepSide(device: "cpu" | "reference", want: (name: string) => boolean, r: SideResult): void {
   const ref = device === "reference";
   if (want("matmul"))
     for (const m of MATMUL) {
@@ -198,52 +202,73 @@ function lockstepSide(device: "cpu" | "reference"): SideResult {
     r.overhead_us = (t / OVERHEAD.ops) * 1e6;
     torch.dispose([a, b]);
   }
-  return r;
 }
 
 // ---------------------------------------------------------------- PyTorch
 
-interface TorchResult {
+interface TorchInfo {
   version: string;
   executable: string;
   threads: number;
   blas: string[];
+}
+interface TorchResult {
   matmul: Record<string, { gflops: number; median_s: number }>;
   train: Record<string, { steps_per_s: number; median_s: number }>;
   elementwise: Record<string, { ns_per_element: number; median_s: number }>;
   sum: { ns_per_element: number; median_s: number } | null;
   overhead: { us_per_op: number; median_s: number } | null;
 }
+interface TorchServer {
+  info: TorchInfo;
+  /** Time one workload's spec in the Python process; rejects if the process died. */
+  request(spec: object): Promise<Partial<TorchResult>>;
+  close(): void;
+}
 
-function runTorch(): { result: TorchResult | null; reason?: string } {
-  if (noTorch) return { result: null, reason: "--no-torch" };
-  if (!existsSync(DEBIAN_PYTHON)) return { result: null, reason: `${DEBIAN_PYTHON} not found` };
+/** One /usr/bin/python3 process running bench/torch_cpu.py --serve, so each workload is timed next to lockstep's. */
+async function startTorch(): Promise<TorchServer | { error: string }> {
+  if (noTorch) return { error: "--no-torch" };
+  if (!existsSync(DEBIAN_PYTHON)) return { error: `${DEBIAN_PYTHON} not found` };
   const probe = spawnSync(DEBIAN_PYTHON, ["-c", "import torch"], { encoding: "utf8" });
   if (probe.error || probe.status !== 0)
-    return { result: null, reason: `PyTorch not importable with ${DEBIAN_PYTHON}; apt-get install python3-torch` };
-  const spec = {
-    threads,
-    matmul: want("matmul") ? MATMUL : [],
-    train: TRAIN.filter((t) => want(t.name)),
-    elementwise: want("elementwise") ? ELEMENTWISE : [],
-    sum: want("sum") ? SUM : null,
-    overhead: want("overhead") ? OVERHEAD : null,
-  };
-  const r = spawnSync(DEBIAN_PYTHON, [join(here, "torch_cpu.py"), JSON.stringify(spec)], {
-    encoding: "utf8",
-    maxBuffer: 16 << 20,
+    return { error: `PyTorch not importable with ${DEBIAN_PYTHON}; apt-get install python3-torch` };
+  const child = spawn(DEBIAN_PYTHON, [join(here, "torch_cpu.py"), "--serve", String(threads)], {
+    stdio: ["pipe", "pipe", "pipe"],
     // the same thread count for PyTorch's intra-op pool and its BLAS/OpenMP pools
     env: { ...process.env, OMP_NUM_THREADS: String(threads), OPENBLAS_NUM_THREADS: String(threads) },
   });
-  if (r.error || r.status !== 0)
-    return {
-      result: null,
-      reason: `torch_cpu.py failed: ${r.error?.message ?? (r.stderr.trim().split("\n").pop() || `exit ${r.status}`)}`,
-    };
+  let stderr = "";
+  child.stderr.setEncoding("utf8").on("data", (d: string) => {
+    stderr = (stderr + d).slice(-4000);
+  });
+  const waiting: { resolve: (line: string) => void; reject: (e: Error) => void }[] = [];
+  let dead: Error | null = null;
+  const die = (why: string) => {
+    dead ??= new Error(`torch_cpu.py ${why}: ${stderr.trim().split("\n").pop() ?? ""}`);
+    for (const w of waiting.splice(0)) w.reject(dead);
+  };
+  child.on("error", (e) => die(`could not run (${e.message})`));
+  child.on("exit", (code, sig) => die(`exited (${sig ?? code})`));
+  child.stdin.on("error", () => {}); // a dead child is reported by "exit"
+  createInterface({ input: child.stdout }).on("line", (line) => waiting.shift()?.resolve(line));
+  const next = () => new Promise<string>((resolve, reject) => (dead ? reject(dead) : waiting.push({ resolve, reject })));
   try {
-    return { result: JSON.parse(r.stdout) as TorchResult };
+    const info = JSON.parse(await next()) as TorchInfo;
+    return {
+      info,
+      async request(spec) {
+        const line = next();
+        child.stdin.write(`${JSON.stringify(spec)}\n`);
+        return JSON.parse(await line) as Partial<TorchResult>;
+      },
+      close() {
+        child.stdin.end();
+      },
+    };
   } catch (e) {
-    return { result: null, reason: `torch_cpu.py printed no JSON: ${(e as Error).message}` };
+    child.kill();
+    return { error: (e as Error).message };
   }
 }
 
@@ -265,17 +290,55 @@ async function main(): Promise<string> {
   const info = cpuBackendInfo();
   if (!info?.blas) log(`no BLAS: ${info?.fallbackReason}`);
 
-  const cpu = lockstepSide("cpu");
-  const reference = lockstepSide("reference");
-  let tfjs: TfjsRun | { error: string };
-  if (noTfjs) tfjs = { error: "--no-tfjs" };
-  else {
-    log("tfjs (cpu, wasm)");
-    tfjs = await runTfjs(threads, want, runVerySlow);
-  }
+  const cpu = emptySide();
+  const reference = emptySide();
   log(`PyTorch via ${DEBIAN_PYTHON} (${threads} threads)`);
-  const { result: pt, reason: ptReason } = runTorch();
-  if (!pt) log(`no PyTorch: ${ptReason}`);
+  const torchServer = await startTorch();
+  if ("error" in torchServer) log(`no PyTorch: ${torchServer.error}`);
+  const tfjs = noTfjs ? { error: "--no-tfjs" } : await startTfjs(threads, runVerySlow);
+  if ("error" in tfjs) log(`no tfjs: ${tfjs.error}`);
+  const pt: TorchResult = { matmul: {}, train: {}, elementwise: {}, sum: null, overhead: null };
+  let ptReason = "error" in torchServer ? torchServer.error : undefined;
+  // One workload at a time on every side, so that its figures are taken close together in time on
+  // a machine shared with other work. OpenBLAS's idle threads spin for a while after a call: a short
+  // pause between sides keeps one side's spinning pool off the next side's timing.
+  const settle = () => sleep(150);
+  for (const w of WORKLOADS.filter(want)) {
+    const only = (name: string) => name === w;
+    lockstepSide("cpu", only, cpu);
+    await settle();
+    if (!("error" in torchServer) && ptReason === undefined) {
+      log(`${w}: PyTorch`);
+      const spec =
+        w === "matmul"
+          ? { matmul: MATMUL }
+          : w === "mlp" || w === "cnn"
+            ? { train: TRAIN.filter((t) => t.name === w) }
+            : w === "elementwise"
+              ? { elementwise: ELEMENTWISE }
+              : w === "sum"
+                ? { sum: SUM }
+                : { overhead: OVERHEAD };
+      try {
+        const got = await torchServer.request(spec);
+        Object.assign(pt.matmul, got.matmul);
+        Object.assign(pt.train, got.train);
+        Object.assign(pt.elementwise, got.elementwise);
+        pt.sum = got.sum ?? pt.sum;
+        pt.overhead = got.overhead ?? pt.overhead;
+      } catch (e) {
+        ptReason = (e as Error).message;
+        log(`PyTorch failed: ${ptReason}`);
+      }
+      await settle();
+    }
+    if (!("error" in tfjs)) {
+      await tfjs.run(w);
+      await settle();
+    }
+    lockstepSide("reference", only, reference);
+  }
+  if (!("error" in torchServer)) torchServer.close();
 
   const tfSide = (b: "cpu" | "wasm"): SideResult | null => {
     if ("error" in tfjs) return null;
@@ -317,13 +380,13 @@ async function main(): Promise<string> {
   const matmul: Record<string, ReturnType<typeof row>> = {};
   if (want("matmul"))
     for (const m of MATMUL)
-      matmul[m.n] = row("GFLOP/s", true, (s) => s.matmul[m.n], pt?.matmul[String(m.n)]?.gflops, `matmul_${m.n}`);
+      matmul[m.n] = row("GFLOP/s", true, (s) => s.matmul[m.n], pt.matmul[String(m.n)]?.gflops, `matmul_${m.n}`);
   const training: Record<string, ReturnType<typeof row> & { what: string }> = {};
   for (const t of TRAIN)
     if (want(t.name))
       training[t.name] = {
         what: TRAIN_WHAT[t.name],
-        ...row("steps/s", true, (s) => s.train[t.name], pt?.train[t.name]?.steps_per_s, t.name),
+        ...row("steps/s", true, (s) => s.train[t.name], pt.train[t.name]?.steps_per_s, t.name),
       };
   const elementwise: Record<string, ReturnType<typeof row>> = {};
   if (want("elementwise"))
@@ -332,15 +395,15 @@ async function main(): Promise<string> {
         "ns/element",
         false,
         (s) => s.elementwise[e.op],
-        pt?.elementwise[e.op]?.ns_per_element,
+        pt.elementwise[e.op]?.ns_per_element,
         e.op,
       );
   const reductions: Record<string, ReturnType<typeof row>> = {};
-  if (want("sum")) reductions.sum_16M = row("ns/element", false, (s) => s.sum, pt?.sum?.ns_per_element, "sum");
+  if (want("sum")) reductions.sum_16M = row("ns/element", false, (s) => s.sum, pt.sum?.ns_per_element, "sum");
   const overhead = want("overhead")
     ? {
         what: `add of two ${OVERHEAD.size}-element float32 tensors, result disposed; ${OVERHEAD.ops} ops per timed repetition`,
-        ...row("µs/op", false, (s) => s.overhead_us, pt?.overhead?.us_per_op, "overhead"),
+        ...row("µs/op", false, (s) => s.overhead_us, pt.overhead?.us_per_op, "overhead"),
       }
     : undefined;
 
@@ -375,12 +438,18 @@ async function main(): Promise<string> {
       loadavg_at_start: loadAtStart.map((x) => round(x, 3)),
       loadavg_at_end: os.loadavg().map((x) => round(x, 3)),
       loadavg_note: "1, 5 and 15 minute load averages",
+      ...(loadAtStart[0] !== undefined && loadAtStart[0] > cpus.length / 2
+        ? {
+            busy_warning: `the machine was busy before the run (1-minute load ${round(loadAtStart[0], 3)} on ${cpus.length} cores): figures, and ratios between sides, are noisy`,
+          }
+        : {}),
     },
     threads,
     workloads: WORKLOADS.filter(want),
     timing:
       "each figure: warm-up calls, then the median of timed repetitions (performance.now / time.perf_counter_ns), " +
-      "all sides in this run on this machine. matmul includes the result's readback (dataSync) in lockstep and tfjs " +
+      "all sides in this run on this machine, interleaved: each workload runs on every side in turn (lockstep cpu, PyTorch, " +
+      "tfjs-wasm, tfjs-cpu, lockstep reference; 150 ms pause between sides) before the next workload. matmul includes the result's readback (dataSync) in lockstep and tfjs " +
       "(PyTorch writes into a preallocated out=); training: consecutive steps on a fixed batch (forward, cross-entropy, " +
       "backward, optimizer step, loss read back), data loading excluded; elementwise: the op with a fresh output, then " +
       "freeing it (every side computes synchronously, no readback); sum: the reduction and reading the scalar back; " +
@@ -390,8 +459,16 @@ async function main(): Promise<string> {
       "cpu_vs_X = how many times faster lockstep cpu is than X (throughput / throughput, or X's time / lockstep's time): " +
       "above 1 means lockstep is faster",
     lockstep: { backend: info?.backend ?? null, blas: info?.blas ?? null, blas_threads: info?.threads ?? null },
-    pytorch: pt ? { version: pt.version, python: pt.executable, threads: pt.threads, blas: pt.blas } : null,
-    pytorch_unavailable_reason: pt ? undefined : ptReason,
+    pytorch:
+      "error" in torchServer
+        ? null
+        : {
+            version: torchServer.info.version,
+            python: torchServer.info.executable,
+            threads: torchServer.info.threads,
+            blas: torchServer.info.blas,
+          },
+    pytorch_unavailable_reason: ptReason,
     tfjs:
       "error" in tfjs
         ? { error: tfjs.error }

@@ -45,7 +45,6 @@ export interface TfjsInfo {
 }
 
 export type TfjsBackend = "cpu" | "wasm";
-export type TfjsRun = { info: TfjsInfo; sides: Record<TfjsBackend, SideResult | { error: string }> };
 
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e)).split("\n")[0] as string;
 
@@ -169,8 +168,8 @@ function trainStep(tf: Tf, name: TrainName): { step: () => void; dispose: () => 
   };
 }
 
-function runSide(tf: Tf, want: (name: string) => boolean, runVerySlow: boolean): SideResult {
-  const r = emptySide();
+/** Run the workloads `want` selects on tfjs's current backend, filling `r`. */
+function runSide(tf: Tf, want: (name: string) => boolean, runVerySlow: boolean, r: SideResult): void {
   const slow = tf.getBackend() === "cpu";
   const attempt = (key: string, f: () => void) => {
     try {
@@ -277,32 +276,43 @@ function runSide(tf: Tf, want: (name: string) => boolean, runVerySlow: boolean):
       r.overhead_us = (t / OVERHEAD.ops) * 1e6;
     });
   }
-  return r;
 }
 
-/** Both tfjs backends over the selected workloads; `{ error }` for a backend (or all of tfjs) that cannot run. */
-export async function runTfjs(
-  threads: number,
-  want: (name: string) => boolean,
-  runVerySlow = false,
-): Promise<TfjsRun | { error: string }> {
+export interface Tfjs {
+  info: TfjsInfo;
+  /** Each backend's figures so far, or why it cannot run. */
+  sides: Record<TfjsBackend, SideResult | { error: string }>;
+  /** Run one workload (bench/cpu.ts's names) on both backends. */
+  run(workload: string): Promise<void>;
+}
+
+/** Load tfjs and start both backends; `{ error }` when tfjs itself cannot load (a backend that cannot start is a side's error). */
+export async function startTfjs(threads: number, runVerySlow = false): Promise<Tfjs | { error: string }> {
   const loaded = await load(threads);
   if ("error" in loaded) return loaded;
   const { tf, info, errors } = loaded;
-  const sides = {} as TfjsRun["sides"];
+  const sides = {} as Tfjs["sides"];
   for (const backend of ["cpu", "wasm"] as const) {
     const err = errors[backend];
-    if (err) {
-      log(`no tfjs-${backend}: ${err}`);
-      sides[backend] = { error: err };
-      continue;
-    }
-    try {
-      if (!(await tf.setBackend(backend))) throw new Error(`tf.setBackend('${backend}') returned false`);
-      sides[backend] = runSide(tf, want, runVerySlow);
-    } catch (e) {
-      sides[backend] = { error: message(e) };
-    }
+    if (err) log(`no tfjs-${backend}: ${err}`);
+    sides[backend] = err ? { error: err } : emptySide();
   }
-  return { info, sides };
+  // wasm first: it is the anchor the targets use, timed closest to lockstep's figures
+  const order = ["wasm", "cpu"] as const;
+  return {
+    info,
+    sides,
+    async run(workload) {
+      for (const backend of order) {
+        const side = sides[backend];
+        if ("error" in side) continue;
+        try {
+          if (!(await tf.setBackend(backend))) throw new Error(`tf.setBackend('${backend}') returned false`);
+          runSide(tf, (name) => name === workload, runVerySlow, side);
+        } catch (e) {
+          side.skipped[workload] = message(e);
+        }
+      }
+    },
+  };
 }

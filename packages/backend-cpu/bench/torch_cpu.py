@@ -1,10 +1,13 @@
 """PyTorch anchor for `pnpm bench` in packages/backend-cpu (bench/cpu.ts).
 
-Run with Debian's python3 (/usr/bin/python3, python3-torch). Reads the spec as JSON from argv[1]:
+Run with Debian's python3 (/usr/bin/python3, python3-torch). A spec is a JSON object (every key
+optional; bench/common.ts has the values):
 {"threads": T, "matmul": [{"n", "warmup", "reps"}], "train": [{"name", "warmup", "steps", "reps"}],
  "elementwise": [{"op": "add"|"exp", "n", "warmup", "reps"}], "sum": {"n", "warmup", "reps"} | null,
  "overhead": {"size", "ops", "warmup", "reps"} | null}
-(bench/common.ts), and prints one JSON object. Timing matches the TypeScript side: warm-up, then the
+`torch_cpu.py SPEC` runs it and prints one JSON object. `torch_cpu.py --serve THREADS` (what
+bench/cpu.ts uses, so that each workload is timed next to lockstep's and tfjs's on a shared machine)
+prints an info line, then answers each spec line on stdin with one JSON line. Timing matches the TypeScript side: warm-up, then the
 median of timed repetitions; training figures are steps per second over `steps` consecutive steps;
 elementwise ops allocate a fresh output each call (the functional op, as lockstep's and tfjs's do);
 sum reads the scalar back with .item(); overhead is a loop of tiny adds whose results are freed by
@@ -95,44 +98,44 @@ def uniform(n, seed):
     return torch.rand(n, generator=g) * 2 - 1
 
 
-def main():
-    spec = json.loads(sys.argv[1])
-    threads = int(spec["threads"])
-    torch.set_num_threads(threads)
-    torch.manual_seed(0)
-    matmul = {}
-    for w in spec["matmul"]:
-        n = w["n"]
-        a = torch.rand(n, n) * 2 - 1
-        b = torch.rand(n, n) * 2 - 1
-        out = torch.empty(n, n)
-        t, times = median_seconds(lambda: torch.matmul(a, b, out=out), w["warmup"], w["reps"])
-        matmul[str(n)] = {"gflops": 2 * n**3 / t / 1e9, "median_s": t, "times_s": times}
-    train = {}
-    for w in spec["train"]:
-        step = train_case(w["name"])
-        steps = w["steps"]
+def run(spec):
+    """Time the workloads in `spec`; the result has the same keys."""
+    out = {}
+    if spec.get("matmul"):
+        out["matmul"] = {}
+        for w in spec["matmul"]:
+            n = w["n"]
+            a = torch.rand(n, n) * 2 - 1
+            b = torch.rand(n, n) * 2 - 1
+            res = torch.empty(n, n)
+            t, times = median_seconds(lambda a=a, b=b, res=res: torch.matmul(a, b, out=res), w["warmup"], w["reps"])
+            out["matmul"][str(n)] = {"gflops": 2 * n**3 / t / 1e9, "median_s": t, "times_s": times}
+    if spec.get("train"):
+        out["train"] = {}
+        for w in spec["train"]:
+            torch.manual_seed(0)
+            step = train_case(w["name"])
+            steps = w["steps"]
 
-        def run(step=step, steps=steps):
-            for _ in range(steps):
-                step()
+            def many(step=step, steps=steps):
+                for _ in range(steps):
+                    step()
 
-        t, times = median_seconds(run, w["warmup"], w["reps"])
-        train[w["name"]] = {"steps_per_s": steps / t, "median_s": t, "times_s": times}
-    elementwise = {}
-    for w in spec.get("elementwise", []):
-        n = w["n"]
-        a, b = uniform(n, 1), uniform(n, 2)
-        fn = (lambda a=a, b=b: torch.add(a, b)) if w["op"] == "add" else (lambda a=a: torch.exp(a))
-        t, times = median_seconds(fn, w["warmup"], w["reps"])
-        elementwise[w["op"]] = {"ns_per_element": t / n * 1e9, "median_s": t, "times_s": times}
-    total = None
+            t, times = median_seconds(many, w["warmup"], w["reps"])
+            out["train"][w["name"]] = {"steps_per_s": steps / t, "median_s": t, "times_s": times}
+    if spec.get("elementwise"):
+        out["elementwise"] = {}
+        for w in spec["elementwise"]:
+            n = w["n"]
+            a, b = uniform(n, 1), uniform(n, 2)
+            fn = (lambda a=a, b=b: torch.add(a, b)) if w["op"] == "add" else (lambda a=a: torch.exp(a))
+            t, times = median_seconds(fn, w["warmup"], w["reps"])
+            out["elementwise"][w["op"]] = {"ns_per_element": t / n * 1e9, "median_s": t, "times_s": times}
     if spec.get("sum"):
         w = spec["sum"]
         a = uniform(w["n"], 3)
         t, times = median_seconds(lambda: torch.sum(a).item(), w["warmup"], w["reps"])
-        total = {"ns_per_element": t / w["n"] * 1e9, "median_s": t, "times_s": times}
-    overhead = None
+        out["sum"] = {"ns_per_element": t / w["n"] * 1e9, "median_s": t, "times_s": times}
     if spec.get("overhead"):
         w = spec["overhead"]
         a = torch.arange(1, w["size"] + 1, dtype=torch.float32)
@@ -144,22 +147,32 @@ def main():
                 torch.add(a, b)
 
         t, times = median_seconds(loop, w["warmup"], w["reps"])
-        overhead = {"us_per_op": t / ops * 1e6, "median_s": t, "times_s": times}
-    print(
-        json.dumps(
-            {
-                "version": torch.__version__,
-                "executable": sys.executable,
-                "threads": torch.get_num_threads(),
-                "blas": loaded_blas(),
-                "matmul": matmul,
-                "train": train,
-                "elementwise": elementwise,
-                "sum": total,
-                "overhead": overhead,
-            }
-        )
-    )
+        out["overhead"] = {"us_per_op": t / ops * 1e6, "median_s": t, "times_s": times}
+    return out
+
+
+def info():
+    return {
+        "version": torch.__version__,
+        "executable": sys.executable,
+        "threads": torch.get_num_threads(),
+        "blas": loaded_blas(),
+    }
+
+
+def main():
+    if len(sys.argv) >= 3 and sys.argv[1] == "--serve":
+        torch.set_num_threads(int(sys.argv[2]))
+        torch.manual_seed(0)
+        print(json.dumps(info()), flush=True)
+        for line in sys.stdin:
+            if line.strip():
+                print(json.dumps(run(json.loads(line))), flush=True)
+        return
+    spec = json.loads(sys.argv[1])
+    torch.set_num_threads(int(spec.get("threads", 1)))
+    torch.manual_seed(0)
+    print(json.dumps({**info(), **run(spec)}))
 
 
 if __name__ == "__main__":
