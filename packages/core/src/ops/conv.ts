@@ -27,6 +27,7 @@
 //   adaptive pool (whose 1×1 output is PyTorch's mean over H, W). Backward divides the gradient
 //   the same way and adds it to each window element in output order.
 import { autocastActive, autocastOp } from "../amp/autocast.js";
+import type { View } from "../backend.js";
 import { attachGrad, noGrad } from "../autograd/graph.js";
 import { type DType, isFloating } from "../dtype.js";
 import { DTypeError, fmtShape, ShapeError, ValueError } from "../errors.js";
@@ -629,6 +630,8 @@ function recordPool(
 
 /** Per-plane flat index (h·W + w, int64) of each window's maximum: the first maximum, or the last NaN. */
 function maxIndices(x: Tensor, win: Window): Tensor {
+  const shape = [x.shape[0] as number, x.shape[1] as number, win.h.out, win.w.out];
+  if (fixedWindows(win)) return noGrad(() => scanTaps(x, win, "int64", (scan) => cast(scan.index, "int64")));
   const cd = opmath(x.dtype);
   const [b, c, oh, ow] = [coord(0), coord(1), coord(2), coord(3)];
   let best = konst(Number.NEGATIVE_INFINITY, cd);
@@ -639,13 +642,96 @@ function maxIndices(x: Tensor, win: Window): Tensor {
       const w = tapPosition(win.w, ow, i32(j));
       const valid = and(h.valid, w.valid);
       const v = cast(gload(0, x.dtype, pixelOffset(x.strides, x.offset, b, c, h.pos, w.pos, valid)), cd);
-      const first = bin("lt", index, i32(0));
-      const take = and(valid, bin("or", first, bin("or", bin("gt", v, best), un("isnan", v))));
+      const take = and(valid, bin("or", bin("lt", index, i32(0)), bin("or", bin("gt", v, best), un("isnan", v))));
       best = select(take, v, best);
       index = select(take, bin("add", bin("mul", h.pos, i32(win.w.size)), w.pos), index);
     }
-  const shape = [x.shape[0] as number, x.shape[1] as number, win.h.out, win.w.out];
   return runKernel(shape, "int64", x.device, cast(index, "int64"), [x]);
+}
+
+/** Tap (i, j) of fixed windows: its pixel position, whether it lies inside the input, and its plane index. */
+function fixedTap(win: Window, i: number, j: number): { valid: Exp; flat: Exp } {
+  const h = tapPosition(win.h, coord(2), i32(i));
+  const w = tapPosition(win.w, coord(3), i32(j));
+  // unpadded windows never leave the input: no bounds test
+  const inside = win.h.pad === 0 && win.w.pad === 0 && paddedExtent(win.h) === win.h.size && paddedExtent(win.w) === win.w.size;
+  return {
+    valid: inside ? konst(true, "bool") : and(h.valid, w.valid),
+    flat: bin("add", bin("mul", h.pos, i32(win.w.size)), w.pos),
+  };
+}
+
+/** The tap views [B, C, OH, OW] of a padded input, in row-major tap order. */
+function tapViews(xp: Tensor, win: Window): View[] {
+  const [sb, sc, sh, sw] = xp.strides as [number, number, number, number];
+  const shape = [xp.shape[0] as number, xp.shape[1] as number, win.h.out, win.w.out];
+  const strides = [sb, sc, win.h.stride * sh, win.w.stride * sw];
+  const views: View[] = [];
+  for (let i = 0; i < win.h.taps; i++)
+    for (let j = 0; j < win.w.taps; j++)
+      views.push({ ...xp._view(), shape, strides, offset: xp.offset + i * win.h.dilation * sh + j * win.w.dilation * sw });
+  return views;
+}
+
+/**
+ * max_pool2d's window scan over fixed windows, reading each tap from a strided view of the padded
+ * input (no per-element offsets): `result` picks what to store from the scan's final maximum and index.
+ */
+function scanTaps(x: Tensor, win: Window, dtype: DType, result: (scan: { best: Exp; index: Exp }) => Exp): Tensor {
+  const cd = opmath(x.dtype);
+  const xp = padInput(x, win, 0);
+  let best = konst(Number.NEGATIVE_INFINITY, cd);
+  let index = i32(-1);
+  let t = 0;
+  for (let i = 0; i < win.h.taps; i++)
+    for (let j = 0; j < win.w.taps; j++, t++) {
+      const tap = fixedTap(win, i, j);
+      const v = cast(load(t, x.dtype), cd);
+      const take = and(tap.valid, bin("or", bin("lt", index, i32(0)), bin("or", bin("gt", v, best), un("isnan", v))));
+      best = select(take, v, best);
+      index = select(take, tap.flat, index);
+    }
+  const out = empty([x.shape[0] as number, x.shape[1] as number, win.h.out, win.w.out], dtype, x.device);
+  if (out.numel() > 0) out._storage.backend.elementwise(cast(result({ best, index }), dtype), out._view(), tapViews(xp, win));
+  if (xp !== x) xp.dispose();
+  return out;
+}
+
+/**
+ * The gradient of max_pool2d over fixed windows that do not overlap: zeros, then for each tap, the
+ * outputs whose maximum is that tap add their gradient to its pixel (each pixel has at most one
+ * window, so these are exactly the scatter's adds).
+ */
+function maxPoolGradByTaps(g: Tensor, idx: Tensor, win: Window, shape: readonly number[]): Tensor {
+  return noGrad(() => {
+    const [batch, channels, height, width] = shape as [number, number, number, number];
+    const [hp, wp] = [paddedExtent(win.h), paddedExtent(win.w)];
+    const gp = zeros([batch, channels, hp, wp], { dtype: g.dtype, device: g.device });
+    const targets = tapViews(gp, win);
+    const pixels = targets[0]?.shape ?? [];
+    const gv = broadcastView(g, pixels);
+    const iv = broadcastView(idx, pixels);
+    let t = 0;
+    for (let i = 0; i < win.h.taps; i++)
+      for (let j = 0; j < win.w.taps; j++, t++) {
+        const tap = fixedTap(win, i, j);
+        const mine = and(tap.valid, bin("eq", cast(load(2, "int64"), "int32"), tap.flat));
+        const e = bin("add", load(0, g.dtype), select(mine, load(1, g.dtype), konst(0, g.dtype)));
+        const target = targets[t] as View;
+        if (g.numel() > 0) gp._storage.backend.elementwise(e, target, [target, gv, iv]);
+      }
+    if (win.h.pad === 0 && win.w.pad === 0 && hp === height && wp === width) return gp;
+    const inside = makeView(
+      gp,
+      [batch, channels, height, width],
+      [channels * hp * wp, hp * wp, wp, 1],
+      win.h.pad * wp + win.w.pad,
+    );
+    const gx = copyAs(inside);
+    inside.dispose();
+    gp.dispose();
+    return gx;
+  });
 }
 
 /** out[b, c, ...] = x[b, c] at flat plane index idx[b, c, ...]. Gradient: putIntoPlanes. */
@@ -689,13 +775,17 @@ export function maxPool2d(input: Tensor, kernelSize: SpatialSize, opts: MaxPoolO
   const x = pooledInput(op, input, isFloating, "a floating point");
   const win = poolWindow(op, x, kernelSize, opts);
   const idx = maxIndices(x, win);
-  const y = recordPool(
-    "MaxPool2DWithIndicesBackward0",
-    input,
-    noGrad(() => takeFromPlanes(x, idx)),
-    [idx],
-    (g, [si]) => putIntoPlanes(g, si as Tensor, x.shape),
-  );
+  const fixed = fixedWindows(win);
+  const values = noGrad(() => (fixed ? scanTaps(x, win, x.dtype, (scan) => cast(scan.best, x.dtype)) : takeFromPlanes(x, idx)));
+  const y = recordPool("MaxPool2DWithIndicesBackward0", input, values, [idx], (g, [si]) => {
+    if (!fixed || !disjointWindows(win)) return putIntoPlanes(g, si as Tensor, x.shape);
+    // the gradient of the by-taps gradient is takeFromPlanes, as putIntoPlanes's (double backward)
+    const gx = maxPoolGradByTaps(g, si as Tensor, win, x.shape);
+    attachGrad("MaxPool2DWithIndicesBackwardBackward0", [g], [gx], [si as Tensor], ([gg], [sj]) => [
+      takeFromPlanes(gg as Tensor, sj as Tensor),
+    ]);
+    return gx;
+  });
   if (!opts.returnIndices) return y;
   return [y, input.ndim === 3 ? makeView(idx, idx.shape.slice(1), idx.strides.slice(1), idx.offset) : idx];
 }
