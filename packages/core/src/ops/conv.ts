@@ -1,8 +1,10 @@
 // Convolution and pooling (torch.nn.functional.conv1d/conv2d, max_pool2d, avg_pool2d,
 // adaptive_avg_pool2d), built on the backend's primitives: an IR kernel, matmul and scatter.
 //
-// Convolution = im2col + matmul (DESIGN §3). An IR kernel gathers every output position's input
-// window into columns (zero where a tap falls on padding), laid out [C_in, kh, kw, B, OH, OW], so
+// Convolution = im2col + matmul (DESIGN §3). Every output position's input window is gathered into
+// columns (zero where a tap falls on padding): for fixed windows a copy of a strided view of the
+// zero-padded input, for adaptive ones an IR kernel computing offsets. Columns are laid out
+// [C_in, kh, kw, B, OH, OW], so
 // the weight [C_out/g, C_in/g·kh·kw] multiplies them with one matmul per group. Accumulation order,
 // the same on every backend: each output element is the matmul's sequential sum, starting from 0,
 // over k = (c_in, kh, kw) in row-major order of weight·column products, each product and each
@@ -11,8 +13,8 @@
 // (mkldnn for float32, OpenBLAS for float64), so convolutions differ from it by a few ULP; the
 // bounds are in test/golden/table-conv.ts.
 //
-// The backward of im2col is col2im, an accumulation: the backend's scatter-add, which adds in
-// index order, sequentially. Column order decides the order of the adds into each input element:
+// The backward of im2col is col2im, an accumulation in index order: tap by tap into strided views
+// where that order allows it (see col2imByTaps), otherwise the backend's sequential scatter-add. Column order decides the order of the adds into each input element:
 // convolution folds in tap order (PyTorch's col2im), pooling in output order (PyTorch's pooling
 // backward kernels). Every gradient is written with differentiable ops (im2col and col2im are each
 // other's gradient), so double backward works.
@@ -21,7 +23,8 @@
 // - max_pool2d: one IR kernel per output scans its window taps in row-major order and keeps the
 //   first maximum, or the last NaN (PyTorch's `val > max || isnan(val)`); indices are flat per
 //   plane (h·W + w, int64). The window is unrolled into the kernel, so large kernels make large
-//   kernels. Backward adds each output's gradient at its index, in output order.
+//   kernels. Backward adds each output's gradient at its index, in output order (tap by tap when
+//   windows do not overlap, as each pixel then has one window).
 // - avg_pool2d / adaptive_avg_pool2d: the window sum is sequential in the input dtype (a matmul of
 //   the windows by ones), then divided as PyTorch does: sum / divisor, and sum / kh / kw for the
 //   adaptive pool (whose 1×1 output is PyTorch's mean over H, W). Backward divides the gradient
