@@ -28,7 +28,10 @@ export function kernelFor(op: string, t: Tensor, primitive: Primitive): Backend 
   const key = `${op}|${b.name}`;
   if (!warned.has(key)) {
     warned.add(key);
-    process.emitWarning(`${op}: ${msg}`, { code: "LOCKSTEP_NONDETERMINISTIC" });
+    // Node's warning channel where there is one; browsers have no `process`
+    const proc = (globalThis as { process?: { emitWarning?: (m: string, o: { code: string }) => void } }).process;
+    if (proc?.emitWarning) proc.emitWarning(`${op}: ${msg}`, { code: "LOCKSTEP_NONDETERMINISTIC" });
+    else console.warn(`${op}: ${msg}`);
   }
   return b;
 }
