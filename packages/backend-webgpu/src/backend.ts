@@ -75,6 +75,40 @@ function collapse(shape: readonly number[], strides: (readonly number[])[]): [nu
   return [sh, st];
 }
 
+/**
+ * Whether a kernel that stores every element of `v` writes all of its storage: offset 0, and the
+ * view a dense (non-overlapping, gap-free) layout of exactly the storage's elements.
+ */
+function coversStorage(v: View): boolean {
+  if (v.offset !== 0) return false;
+  const dims: [number, number][] = [];
+  for (let d = 0; d < v.shape.length; d++) {
+    const n = v.shape[d] as number;
+    if (n === 0) return false;
+    if (n !== 1) dims.push([n, v.strides[d] as number]);
+  }
+  dims.sort((a, b) => a[1] - b[1]);
+  let expect = 1;
+  for (const [n, st] of dims) {
+    if (st !== expect) return false;
+    expect *= n;
+  }
+  return expect === (v.buf as GpuStorage).numel;
+}
+
+/**
+ * The buffers of `outs` (views a kernel stores every element of) that it writes in full and reads
+ * through no other view: their pending zero fill (Runtime.alloc) can be skipped.
+ */
+function overwrittenBuffers(outs: readonly View[], ins: readonly View[]): GPUBuffer[] | undefined {
+  let list: GPUBuffer[] | undefined;
+  for (const o of outs) {
+    if (ins.some((v) => v.buf === o.buf) || !coversStorage(o)) continue;
+    (list ??= []).push((o.buf as GpuStorage).buffer);
+  }
+  return list;
+}
+
 export class WebGPUBackend implements Backend {
   readonly name = "webgpu";
 
@@ -99,11 +133,17 @@ export class WebGPUBackend implements Backend {
   }
 
   /** Dispatch a kernel over `threads` invocations, or over its own grid of workgroups (`k.groups`). */
-  private run(k: Kernel & { groups?: [number, number, number] }, slots: Slots, threads: number): void {
+  /** `overwritten`: see overwrittenBuffers. */
+  private run(
+    k: Kernel & { groups?: [number, number, number] },
+    slots: Slots,
+    threads: number,
+    overwritten?: GPUBuffer[],
+  ): void {
     const buffers = slots.bufs.map((b) => ({ buffer: (b.buf as GpuStorage).buffer, writable: b.writable }));
     const params = Uint32Array.from(k.params, (x) => x >>> 0);
-    if (k.groups) this.rt.dispatchGroups(k.source, buffers, params, k.groups);
-    else this.rt.dispatch(k.source, buffers, params, k.threads ?? threads);
+    if (k.groups) this.rt.dispatchGroups(k.source, buffers, params, k.groups, overwritten);
+    else this.rt.dispatch(k.source, buffers, params, k.threads ?? threads, overwritten);
   }
 
   elementwise(e: ir.Exp, out: View, inputs: readonly View[]): void {
@@ -116,7 +156,7 @@ export class WebGPUBackend implements Backend {
     const o = reshaped(out, 0);
     const ins = inputs.map((v, i) => reshaped(v, i + 1));
     const slots = slotsFor([o, ...ins], [true, ...ins.map(() => false)]);
-    this.run(elementwiseKernel(e, shape, o, ins, slots), slots, n);
+    this.run(elementwiseKernel(e, shape, o, ins, slots), slots, n, overwrittenBuffers([out], inputs));
   }
 
   reduce(k: ReduceKernel, out: View, input: View, nReduced: number): void {
@@ -127,7 +167,7 @@ export class WebGPUBackend implements Backend {
       return;
     }
     const slots = slotsFor([out, input], [true, false]);
-    this.run(reduceKernel(k, out, input, nReduced, slots), slots, n);
+    this.run(reduceKernel(k, out, input, nReduced, slots), slots, n, overwrittenBuffers([out], [input]));
   }
 
   scan(op: "sum" | "prod", out: View, input: View): void {
@@ -143,8 +183,8 @@ export class WebGPUBackend implements Backend {
     const slots = slotsFor([out, a, b], [true, false, false]);
     const [B, M] = a.shape as [number, number];
     if (tiledMatmulSupports(out.dtype, B, M, b.shape[2] as number))
-      this.run(tiledMatmulKernel(out, a, b, slots, { shared: !this.rt.cpuAdapter }), slots, n);
-    else this.run(matmulKernel(out, a, b, slots), slots, n);
+      this.run(tiledMatmulKernel(out, a, b, slots, { shared: !this.rt.cpuAdapter }), slots, n, overwrittenBuffers([out], [a, b]));
+    else this.run(matmulKernel(out, a, b, slots), slots, n, overwrittenBuffers([out], [a, b]));
   }
 
   sort(values: View, indices: View, input: View, descending: boolean): void {

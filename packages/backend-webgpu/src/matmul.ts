@@ -4,8 +4,9 @@
 // products for k = 0, 1, …, K-1 in turn (tiles are visited in k order and k runs in order within
 // a tile), each product and each sum rounded to f32 (or wrapped, for int32). Positions past M, N
 // or K are staged as 0: a padded k adds 0·0 = +0, which leaves any accumulator unchanged (it
-// starts at +0 and a sum with +0 is never -0). Products are multiplied by one() before the add,
-// so no driver can contract them into an FMA: fma(p, 1, acc) rounds p + acc once, as required.
+// starts at +0 and a sum with +0 is never -0). Products pass through opq (wgsl_lib.ts: an xor with
+// a zero the compiler cannot see) before the add, so no driver can contract them into an FMA (a
+// multiplication by an opaque 1.0 is not enough: lavapipe's compiler contracts through it).
 import type { DType, View } from "@lockstep/core";
 import { declareBuffers, type Kernel, rawLoad, rawStore, type Slots, slotsKey } from "./kernels.js";
 import { PRELUDE } from "./runtime.js";
@@ -49,6 +50,12 @@ function shapeFor(shared: boolean, M: number, N: number): Shape {
 
 const sources = new Map<string, string>();
 
+/** How products are kept out of FMAs: "opq" (default), or "one" (× an opaque 1.0; for comparisons only). */
+function guard(): "opq" | "one" {
+  const env = typeof process !== "undefined" ? process.env?.LOCKSTEP_WEBGPU_MM_GUARD : undefined;
+  return env === "one" ? "one" : "opq";
+}
+
 /**
  * Params: [B, M, N, K, a off, a strides(3), b off, b strides(3), out off, out strides(3)].
  * Grid: (ceil(N/TN), ceil(M/TM), B).
@@ -66,7 +73,7 @@ export function tiledMatmulKernel(
   const { RM, RN, WX, WY } = shape;
   // unit j-strides of B and out are built into the source (consecutive addresses across invocations)
   const unit = b.strides[2] === 1 && out.strides[2] === 1;
-  const key = `${opts.shared}|${unit}|${RM},${RN},${WX},${WY}|${out.dtype}|${slotsKey(slots)}`;
+  const key = `${guard()}|${opts.shared}|${unit}|${RM},${RN},${WX},${WY}|${out.dtype}|${slotsKey(slots)}`;
   let source = sources.get(key);
   if (!source) {
     source = matmulSource(out.dtype, slots, shape, opts.shared, unit);
@@ -99,9 +106,13 @@ function matmulSource(d: DType, slots: Slots, shape: Shape, shared: boolean, uni
   const cols = Array.from({ length: RN }, (_, i) => i);
   const each = (f: (r: number, c: number) => string) => rows.flatMap((r) => cols.map((c) => f(r, c))).join(" ");
   // every accumulator and operand is a named scalar (no arrays): drivers keep them in registers.
-  // f32: the product goes through `* o` (see the header); i32 wraps and has no contraction
+  // f32: the product goes through opq (see the header); i32 wraps and has no contraction
+  const viaOne = guard() === "one";
+  if (isF && !viaOne) ctx.lib.add("opq");
   const macs = each((r, c) =>
-    isF ? `acc${r}_${c} = acc${r}_${c} + (a${r} * b${c}) * o;` : `acc${r}_${c} = acc${r}_${c} + a${r} * b${c};`,
+    isF
+      ? `acc${r}_${c} = acc${r}_${c} + ${viaOne ? `(a${r} * b${c}) * o` : `opq(a${r} * b${c})`};`
+      : `acc${r}_${c} = acc${r}_${c} + a${r} * b${c};`,
   );
   const stores = each(
     (r, c) =>
@@ -165,7 +176,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   let abase = P[4] + bt * P[5];
   let bbase = P[8] + bt * P[9];
   let obase = P[12] + bt * P[13];
-  let o = ${isF ? "one()" : "1"};
+  ${viaOne && isF ? "let o = one();" : ""}
   ${decl}
   ${body}
   ${stores}

@@ -51,6 +51,15 @@ export class Runtime {
   private readonly layouts = new Map<string, GPUBindGroupLayout>();
   private readonly pool = new Map<number, GPUBuffer[]>();
   /**
+   * Reused buffers handed out by `alloc` that still owe their zero fill, with the bytes asked for.
+   * The fill is recorded just before the buffer's first use, unless that use writes all those bytes
+   * without reading them (most kernel outputs, full host writes): then no clear is recorded at all,
+   * and the compute pass stays open.
+   */
+  private readonly unzeroed = new Map<GPUBuffer, number>();
+  /** The pipeline last set in the open compute pass (setPipeline is skipped when it repeats). */
+  private passPipeline: GPUComputePipeline | null = null;
+  /**
    * Parameter words of the batch being recorded, uploaded with one writeBuffer just before the
    * batch is submitted. Queue operations run in order, so that write lands after every earlier
    * batch has finished with the arena and before this batch reads it: one arena serves all batches.
@@ -97,10 +106,15 @@ export class Runtime {
     this.bytesInUse += size;
     if (reused) {
       this.bytesPooled -= size;
-      this.enc().clearBuffer(reused);
+      this.unzeroed.set(reused, bytes);
       return reused;
     }
     return this.device.createBuffer({ size, usage: STORAGE | COPY_SRC | COPY_DST });
+  }
+
+  /** Record the zero fill `alloc` owes `buf`, if any (before a use that may read it). */
+  private zeroFill(buf: GPUBuffer): void {
+    if (this.unzeroed.delete(buf)) this.enc().clearBuffer(buf);
   }
 
   /**
@@ -120,6 +134,7 @@ export class Runtime {
   }
 
   release(buf: GPUBuffer): void {
+    this.unzeroed.delete(buf); // its contents no longer matter
     const list = this.pool.get(buf.size) ?? [];
     list.push(buf);
     this.pool.set(buf.size, list);
@@ -140,6 +155,11 @@ export class Runtime {
     const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
     const padded = bytes.byteLength % 4 === 0 ? bytes : copyPadded(bytes);
     if (padded.byteLength === 0) return;
+    const owed = this.unzeroed.get(buf);
+    if (owed !== undefined) {
+      if (byteOffset === 0 && padded.byteLength >= owed) this.unzeroed.delete(buf);
+      else this.zeroFill(buf);
+    }
     if (padded.byteLength <= SMALL_WRITE) {
       // small writes (scalars, optimizer constants) are recorded as a copy from the upload arena,
       // in order with the commands around them: no submit and no allocation per write
@@ -158,6 +178,7 @@ export class Runtime {
     const start = byteOffset - (byteOffset % 4);
     const size = Math.ceil((byteOffset + byteLength - start) / 4) * 4;
     if (size === 0) return new ArrayBuffer(0);
+    this.zeroFill(buf);
     const staging = this.device.createBuffer({ size, usage: MAP_READ | COPY_DST });
     this.enc().copyBufferToBuffer(buf, start, staging, 0, size);
     this.flush();
@@ -173,6 +194,7 @@ export class Runtime {
     if (this.pass) {
       this.pass.end();
       this.pass = null;
+      this.passPipeline = null;
     }
     if (!this.encoder) this.encoder = this.device.createCommandEncoder();
     return this.encoder;
@@ -180,7 +202,10 @@ export class Runtime {
 
   private computePass(): GPUComputePassEncoder {
     // timestamps exist only at pass boundaries: one pass per dispatch while timing (enc() ends the open one)
-    if (this.timer?.active) return (this.pass = this.enc().beginComputePass({ timestampWrites: this.timer.passTimestamps() }));
+    if (this.timer?.active) {
+      this.passPipeline = null;
+      return (this.pass = this.enc().beginComputePass({ timestampWrites: this.timer.passTimestamps() }));
+    }
     if (!this.pass) this.pass = this.enc().beginComputePass();
     return this.pass;
   }
@@ -191,6 +216,7 @@ export class Runtime {
     if (this.pass) {
       this.pass.end();
       this.pass = null;
+      this.passPipeline = null;
     }
     this.timer?.beforeSubmit(this.encoder);
     if (this.arenaUsed > 0) this.device.queue.writeBuffer(this.arena, 0, this.arenaWords, 0, this.arenaUsed / 4);
@@ -314,12 +340,20 @@ export class Runtime {
    * Run `source` (entry point `main`, @workgroup_size(WORKGROUP)) over `threads` invocations.
    * Binding 0 is the parameter words `params`; bindings 1.. are `buffers`. The kernel computes its
    * invocation index with `invocation(gid, nwg)` (see PRELUDE) and must bounds-check it.
+   * `overwritten`: buffers the kernel writes in full (every byte `alloc` was asked for) and never
+   * reads, so that a zero fill they owe can be skipped.
    */
-  dispatch(source: string, buffers: readonly Binding[], params: Uint32Array, threads: number): void {
+  dispatch(
+    source: string,
+    buffers: readonly Binding[],
+    params: Uint32Array,
+    threads: number,
+    overwritten?: readonly GPUBuffer[],
+  ): void {
     if (threads <= 0) return;
     const groups = Math.ceil(threads / WORKGROUP);
     const x = Math.min(groups, MAX_GROUPS_X);
-    this.dispatchGroups(source, buffers, params, [x, Math.ceil(groups / x), 1]);
+    this.dispatchGroups(source, buffers, params, [x, Math.ceil(groups / x), 1], overwritten);
   }
 
   /** Run `source` over an explicit grid of workgroups (kernels with their own workgroup size and layout). */
@@ -328,16 +362,26 @@ export class Runtime {
     buffers: readonly Binding[],
     params: Uint32Array,
     groups: readonly [number, number, number],
+    overwritten?: readonly GPUBuffer[],
   ): void {
     if (groups[0] <= 0 || groups[1] <= 0 || groups[2] <= 0) return;
     let layoutKey = "";
-    for (const b of buffers) layoutKey += b.writable ? "w" : "r";
+    for (const b of buffers) {
+      layoutKey += b.writable ? "w" : "r";
+      if (this.unzeroed.size > 0 && this.unzeroed.has(b.buffer)) {
+        if (overwritten?.includes(b.buffer)) this.unzeroed.delete(b.buffer);
+        else this.zeroFill(b.buffer);
+      }
+    }
     const layout = this.layout(layoutKey);
     const pipeline = this.pipeline(source, layout, layoutKey);
     const p = this.params(params);
     const bind = this.bindGroup(layoutKey, layout, p.buffer, p.size, buffers);
     const pass = this.computePass();
-    pass.setPipeline(pipeline);
+    if (this.passPipeline !== pipeline) {
+      pass.setPipeline(pipeline);
+      this.passPipeline = pipeline;
+    }
     pass.setBindGroup(0, bind, [p.offset]);
     pass.dispatchWorkgroups(groups[0], groups[1], groups[2]);
     this.dispatches++;
