@@ -18,8 +18,11 @@ import {
   DeviceUnavailableError,
   type DType,
   getNumThreads,
+  ir,
   onNumThreadsChange,
+  type ReduceKernel,
   ReferenceBackend,
+  type TypedArray,
   type View,
 } from "@lockstep/core";
 import {
@@ -32,6 +35,95 @@ import {
   findBlas,
   installHint,
 } from "./blas.js";
+import { collapse, numelOf, split } from "./parallel.js";
+import {
+  existingPool,
+  getPool,
+  type Job,
+  type Pool,
+  registerShared,
+  type Slot,
+  sharedId,
+  unregisterShared,
+  type ViewDesc,
+} from "./pool.js";
+
+// Multi-threading (pool.ts, parallel.ts): storages of at least SHARED_MIN elements live on
+// SharedArrayBuffers; elementwise, reduce and scan kernels at least as large as the thresholds below
+// are split over the output between the main thread and threads − 1 workers, each running the
+// reference kernel on its piece. Results are bitwise the reference's for every thread count.
+//
+// Thresholds, measured on the shared 2-core machine (see README "Threads"):
+/** Storages this large are SharedArrayBuffer-backed (allocating one costs no more than a plain one from 256 elements up). */
+export const SHARED_MIN = 1024;
+/** Elementwise kernels with at least this many output elements run in parallel. */
+export const ELEMENTWISE_MIN = 65536;
+/** Reductions over at least this many input elements run in parallel. */
+export const REDUCE_MIN = 65536;
+/** Scans over at least this many elements (with at least two rows) run in parallel. */
+export const SCAN_MIN = 65536;
+/** Inputs in plain (non-shared) buffers of at most this many elements are copied to the workers. */
+const INLINE_MAX = SHARED_MIN;
+/** A full reduction is cut into aligned power-of-two blocks of at least this many elements. */
+const BLOCK_MIN = 16384;
+
+interface Workers {
+  readonly pool: Pool;
+  readonly ready: Slot[];
+}
+
+type SharedCtor = new (b: SharedArrayBuffer) => TypedArray;
+
+/** What an elementwise expression reads: output coordinates, inputs by absolute offset (gload). */
+function expUses(e: ir.Exp): { coords: boolean; gloads: Set<number> } {
+  const seen = new Set<ir.Exp>();
+  const gloads = new Set<number>();
+  let coords = false;
+  const walk = (x: ir.Exp): void => {
+    if (seen.has(x)) return;
+    seen.add(x);
+    switch (x.k) {
+      case "coord":
+        coords = true;
+        return;
+      case "gload":
+        gloads.add(x.i);
+        walk(x.off);
+        return;
+      case "un":
+      case "cast":
+      case "bitcast":
+        walk(x.a);
+        return;
+      case "bin":
+        walk(x.a);
+        walk(x.b);
+        return;
+      case "fma":
+      case "select":
+        walk(x.a);
+        walk(x.b);
+        walk(x.c);
+        return;
+      default:
+        return;
+    }
+  };
+  walk(e);
+  return { coords, gloads };
+}
+
+const contiguousStrides = (shape: readonly number[]): number[] => {
+  const st = new Array<number>(shape.length);
+  for (let d = shape.length - 1, s = 1; d >= 0; d--) {
+    st[d] = s;
+    s *= shape[d] as number;
+  }
+  return st;
+};
+
+const sameLayout = (a: View, b: View): boolean =>
+  a.offset === b.offset && a.strides.length === b.strides.length && a.strides.every((s, i) => s === b.strides[i]);
 
 type Floats = Float32Array | Float64Array;
 
@@ -140,6 +232,312 @@ export class FastCpuBackend extends ReferenceBackend {
   dispose(): void {
     this.#unsubscribe?.();
     this.#unsubscribe = null;
+  }
+
+  /** The thread count parallel kernels use (torch.setNumThreads, default: all usable cores). */
+  threads(): number {
+    return getNumThreads(defaultThreads());
+  }
+
+  /** Resolves once the worker threads have started (ops run on the main thread until they have). */
+  async threadsReady(): Promise<void> {
+    const n = this.threads();
+    if (n > 1) await getPool(n - 1).whenReady();
+    else existingPool()?.resize(0);
+  }
+
+  /** Counts of kernels run split over threads, for tests and profiling. */
+  readonly parallelCounters = { elementwise: 0, reduce: 0, reduceBlocks: 0, scan: 0 };
+
+  override alloc(dtype: DType, numel: number): unknown {
+    if (numel < SHARED_MIN) return super.alloc(dtype, numel);
+    const C = (super.alloc(dtype, 0) as TypedArray).constructor as unknown as SharedCtor & { BYTES_PER_ELEMENT: number };
+    const arr = new C(new SharedArrayBuffer(numel * C.BYTES_PER_ELEMENT));
+    registerShared(arr);
+    return arr;
+  }
+
+  override free(buf: unknown): void {
+    if (typeof buf === "object" && buf !== null) unregisterShared(buf);
+  }
+
+  /** The pool and its started workers, when this op should go parallel. */
+  #workers(): Workers | null {
+    const n = this.threads();
+    if (n < 2) return null;
+    const pool = getPool(n - 1);
+    const ready = pool.ready();
+    return ready.length ? { pool, ready } : null;
+  }
+
+  /** A piece's view description for a worker; null when the buffer cannot be shared. */
+  #desc(v: View, shape: readonly number[], strides: readonly number[], offset: number): ViewDesc | null {
+    const id = sharedId(v.buf);
+    if (id !== 0) return { id, dtype: v.dtype, shape, strides, offset };
+    const b = v.buf as TypedArray;
+    if (ArrayBuffer.isView(b) && b.length <= INLINE_MAX) return { id: 0, data: b, dtype: v.dtype, shape, strides, offset };
+    return null;
+  }
+
+  override elementwise(e: ir.Exp, out: View, inputs: readonly View[]): void {
+    if (numelOf(out.shape) < ELEMENTWISE_MIN || !this.#elementwise(e, out, inputs)) super.elementwise(e, out, inputs);
+  }
+
+  #elementwise(e: ir.Exp, out: View, inputs: readonly View[]): boolean {
+    if (sharedId(out.buf) === 0) return false;
+    const w = this.#workers();
+    if (!w) return false;
+    const uses = expUses(e);
+    if (uses.coords) return false; // coordinates are relative to the view: a piece would see its own
+    // An input in the output's buffer is safe only at the output's own positions (read, then written).
+    for (let i = 0; i < inputs.length; i++) {
+      const v = inputs[i] as View;
+      if (v.buf === out.buf && (uses.gloads.has(i) || !sameLayout(v, out))) return false;
+    }
+    const all = [out, ...inputs];
+    const c = collapse(
+      out.shape,
+      all.map((v) => v.strides),
+    );
+    const pieces = split(
+      c.shape,
+      c.strides,
+      all.map((v) => v.offset),
+      w.ready.length + 1,
+    );
+    if (pieces.length < 2) return false;
+    const jobs: Job[] = [];
+    const bufs: unknown[][] = [];
+    for (let j = 1; j < pieces.length; j++) {
+      const p = pieces[j] as (typeof pieces)[number];
+      const descs: ViewDesc[] = [];
+      for (let i = 0; i < all.length; i++) {
+        const d = this.#desc(all[i] as View, p.shape, c.strides[i] as number[], p.offsets[i] as number);
+        if (!d) return false;
+        descs.push(d);
+      }
+      jobs.push({ kind: "ew", e, out: descs[0] as ViewDesc, inputs: descs.slice(1) });
+      bufs.push(all.map((v) => v.buf));
+    }
+    const used = w.ready.slice(0, jobs.length);
+    w.pool.post(used, jobs, bufs);
+    const p0 = pieces[0] as (typeof pieces)[number];
+    const sub = (v: View, i: number): View => ({
+      buf: v.buf,
+      dtype: v.dtype,
+      shape: p0.shape,
+      strides: c.strides[i] as number[],
+      offset: p0.offsets[i] as number,
+    });
+    try {
+      super.elementwise(
+        e,
+        sub(out, 0),
+        inputs.map((v, i) => sub(v, i + 1)),
+      );
+    } finally {
+      w.pool.wait(used);
+    }
+    this.parallelCounters.elementwise++;
+    return true;
+  }
+
+  override reduce(k: ReduceKernel, out: View, input: View, nReduced: number): void {
+    if (numelOf(input.shape) < REDUCE_MIN || !this.#reduce(k, out, input, nReduced)) super.reduce(k, out, input, nReduced);
+  }
+
+  #reduce(k: ReduceKernel, out: View, input: View, nReduced: number): boolean {
+    if (sharedId(input.buf) === 0 || ir.usesCoords(k.post)) return false;
+    const w = this.#workers();
+    if (!w) return false;
+    const parts = w.ready.length + 1;
+    const outN = numelOf(out.shape);
+    if (outN >= 4 * parts) return this.#reduceRows(k, out, input, nReduced, w);
+    if (this.#reduceBlocks(k, out, input, w)) return true;
+    return outN >= 2 && this.#reduceRows(k, out, input, nReduced, w);
+  }
+
+  /** Split over output elements; an output in a plain buffer gets the workers' values through a shared scratch. */
+  #reduceRows(k: ReduceKernel, out: View, input: View, nReduced: number, w: Workers): boolean {
+    const outRank = out.shape.length;
+    const shared = sharedId(out.buf) !== 0;
+    const scratch = shared ? null : (this.alloc(out.dtype, Math.max(SHARED_MIN, numelOf(out.shape))) as TypedArray);
+    const scratchView: View | null = scratch
+      ? { buf: scratch, dtype: out.dtype, shape: out.shape, strides: contiguousStrides(out.shape), offset: 0 }
+      : null;
+    const target = scratchView ?? out;
+    const outer = [out.strides, target.strides, input.strides.slice(0, outRank)];
+    const c = collapse(out.shape, outer);
+    const pieces = split(c.shape, c.strides, [out.offset, target.offset, input.offset], w.ready.length + 1);
+    if (pieces.length < 2) {
+      if (scratch) this.free(scratch);
+      return false;
+    }
+    const redShape = input.shape.slice(outRank);
+    const redStrides = input.strides.slice(outRank);
+    const jobs: Job[] = [];
+    const bufs: unknown[][] = [];
+    for (let j = 1; j < pieces.length; j++) {
+      const p = pieces[j] as (typeof pieces)[number];
+      const o = {
+        id: sharedId(target.buf),
+        dtype: out.dtype,
+        shape: p.shape,
+        strides: c.strides[1] as number[],
+        offset: p.offsets[1] as number,
+      };
+      const i = {
+        id: sharedId(input.buf),
+        dtype: input.dtype,
+        shape: [...p.shape, ...redShape],
+        strides: [...(c.strides[2] as number[]), ...redStrides],
+        offset: p.offsets[2] as number,
+      };
+      jobs.push({ kind: "red", k, out: o, input: i, nReduced });
+      bufs.push([target.buf, input.buf]);
+    }
+    const used = w.ready.slice(0, jobs.length);
+    w.pool.post(used, jobs, bufs);
+    const p0 = pieces[0] as (typeof pieces)[number];
+    try {
+      super.reduce(
+        k,
+        { buf: out.buf, dtype: out.dtype, shape: p0.shape, strides: c.strides[0] as number[], offset: p0.offsets[0] as number },
+        {
+          buf: input.buf,
+          dtype: input.dtype,
+          shape: [...p0.shape, ...redShape],
+          strides: [...(c.strides[2] as number[]), ...redStrides],
+          offset: p0.offsets[2] as number,
+        },
+        nReduced,
+      );
+    } finally {
+      w.pool.wait(used);
+    }
+    if (scratch) {
+      // the workers' pieces, from the scratch into the output
+      const copy = ir.load(0, out.dtype);
+      for (let j = 1; j < pieces.length; j++) {
+        const p = pieces[j] as (typeof pieces)[number];
+        super.elementwise(
+          copy,
+          { buf: out.buf, dtype: out.dtype, shape: p.shape, strides: c.strides[0] as number[], offset: p.offsets[0] as number },
+          [{ buf: scratch, dtype: out.dtype, shape: p.shape, strides: c.strides[1] as number[], offset: p.offsets[1] as number }],
+        );
+      }
+      this.free(scratch);
+    }
+    this.parallelCounters.reduce++;
+    return true;
+  }
+
+  /**
+   * Few outputs, long reductions: the fixed pairwise tree over n elements equals the same tree over
+   * the values of its aligned blocks of B = 2^j elements (each block's own complete tree) followed by
+   * the tree of the last n mod B elements — so the block trees are computed in parallel (split over
+   * blocks) into a scratch of accumulator values, and the tree over them finishes on the main thread.
+   * Bitwise the reference's result for any B. Not for argmax/argmin (their combine is not the tree).
+   */
+  #reduceBlocks(k: ReduceKernel, out: View, input: View, w: Workers): boolean {
+    if (k.op === "argmax" || k.op === "argmin") return false;
+    const outRank = out.shape.length;
+    const red = collapse(input.shape.slice(outRank), [input.strides.slice(outRank)]);
+    if (red.shape.length !== 1) return false;
+    const n = red.shape[0] as number;
+    const s = (red.strides[0] as number[])[0] as number;
+    const parts = w.ready.length + 1;
+    let B = BLOCK_MIN;
+    while (B * 2 * 4 * parts <= n) B *= 2; // about 4–8 blocks per thread
+    const q = Math.floor(n / B);
+    if (q < 2) return false;
+    const r = n - q * B;
+    const A = k.map.dtype;
+    const outN = numelOf(out.shape);
+    const m = q + (r > 0 ? 1 : 0);
+    const partials = this.alloc(A, Math.max(SHARED_MIN, outN * m)) as TypedArray;
+    try {
+      const pst = contiguousStrides([...out.shape, m]);
+      const inOuter = input.strides.slice(0, outRank);
+      const k1: ReduceKernel = { op: k.op, map: k.map, post: ir.acc(A) };
+      const p1: View = { buf: partials, dtype: A, shape: [...out.shape, q], strides: pst, offset: 0 };
+      const in1: View = {
+        buf: input.buf,
+        dtype: input.dtype,
+        shape: [...out.shape, q, B],
+        strides: [...inOuter, B * s, s],
+        offset: input.offset,
+      };
+      if (!this.#reduceRows(k1, p1, in1, 1, w)) return false;
+      if (r > 0)
+        super.reduce(
+          k1,
+          { buf: partials, dtype: A, shape: out.shape, strides: pst.slice(0, outRank), offset: q },
+          {
+            buf: input.buf,
+            dtype: input.dtype,
+            shape: [...out.shape, r],
+            strides: [...inOuter, s],
+            offset: input.offset + q * B * s,
+          },
+          1,
+        );
+      const k2: ReduceKernel = { op: k.op, map: ir.load(0, A), post: k.post };
+      super.reduce(k2, out, { buf: partials, dtype: A, shape: [...out.shape, m], strides: pst, offset: 0 }, 1);
+    } finally {
+      this.free(partials);
+    }
+    this.parallelCounters.reduceBlocks++;
+    return true;
+  }
+
+  override scan(op: "sum" | "prod", out: View, input: View): void {
+    if (numelOf(input.shape) < SCAN_MIN || !this.#scan(op, out, input)) super.scan(op, out, input);
+  }
+
+  #scan(op: "sum" | "prod", out: View, input: View): boolean {
+    const rank = input.shape.length;
+    if (rank < 2 || sharedId(out.buf) === 0 || sharedId(input.buf) === 0 || out.buf === input.buf) return false;
+    const w = this.#workers();
+    if (!w) return false;
+    const outerShape = input.shape.slice(0, -1);
+    const c = collapse(outerShape, [out.strides.slice(0, -1), input.strides.slice(0, -1)]);
+    const pieces = split(c.shape, c.strides, [out.offset, input.offset], w.ready.length + 1);
+    if (pieces.length < 2) return false;
+    const n = input.shape[rank - 1] as number;
+    const so = out.strides[rank - 1] as number;
+    const si = input.strides[rank - 1] as number;
+    const views = (p: (typeof pieces)[number]) => ({
+      o: {
+        dtype: out.dtype,
+        shape: [...p.shape, n],
+        strides: [...(c.strides[0] as number[]), so],
+        offset: p.offsets[0] as number,
+      },
+      i: {
+        dtype: input.dtype,
+        shape: [...p.shape, n],
+        strides: [...(c.strides[1] as number[]), si],
+        offset: p.offsets[1] as number,
+      },
+    });
+    const jobs: Job[] = [];
+    const bufs: unknown[][] = [];
+    for (let j = 1; j < pieces.length; j++) {
+      const v = views(pieces[j] as (typeof pieces)[number]);
+      jobs.push({ kind: "scan", op, out: { id: sharedId(out.buf), ...v.o }, input: { id: sharedId(input.buf), ...v.i } });
+      bufs.push([out.buf, input.buf]);
+    }
+    const used = w.ready.slice(0, jobs.length);
+    w.pool.post(used, jobs, bufs);
+    const v0 = views(pieces[0] as (typeof pieces)[number]);
+    try {
+      super.scan(op, { buf: out.buf, ...v0.o }, { buf: input.buf, ...v0.i });
+    } finally {
+      w.pool.wait(used);
+    }
+    this.parallelCounters.scan++;
+    return true;
   }
 
   override matmul(out: View, a: View, b: View): void {

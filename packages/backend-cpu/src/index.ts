@@ -13,7 +13,15 @@
 import { registerDevice } from "@lockstep/core";
 import { type CpuBackendInfo, FastCpuBackend, type FastCpuOptions } from "./backend.js";
 
-export { type CpuBackendInfo, FastCpuBackend, type FastCpuOptions } from "./backend.js";
+export {
+  type CpuBackendInfo,
+  ELEMENTWISE_MIN,
+  FastCpuBackend,
+  type FastCpuOptions,
+  REDUCE_MIN,
+  SCAN_MIN,
+  SHARED_MIN,
+} from "./backend.js";
 export { type BlasLibrary, type BlasSearchResult, defaultLibraries, findBlas, installHint } from "./blas.js";
 
 let current: FastCpuBackend | null = null;

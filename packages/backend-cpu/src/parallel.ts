@@ -1,0 +1,78 @@
+// Splitting a kernel's output into contiguous pieces for the worker pool (pool.ts).
+//
+// A piece is a sub-view of every operand: the same strides, one dim narrowed to a range, offsets
+// moved to its start. Each thread runs the ordinary reference kernel on its piece, so:
+// - elementwise: every output element is computed by the same expression from the same inputs,
+//   whichever thread computes it: identical bits for any split;
+// - reduce: only output elements are split; each output's pairwise tree over its reduced elements is
+//   computed whole by one thread: identical bits for any split;
+// - scan: only the outer (non-scanned) rows are split.
+
+/**
+ * Drop size-1 dims and merge dims that are contiguous for every operand (as the reference does),
+ * so that e.g. a contiguous [64, 256, 64] op becomes one flat range that splits evenly.
+ */
+export function collapse(
+  shape: readonly number[],
+  stridesList: readonly (readonly number[])[],
+): { shape: number[]; strides: number[][] } {
+  const sh: number[] = [];
+  const st: number[][] = stridesList.map(() => []);
+  for (let d = 0; d < shape.length; d++) {
+    const size = shape[d] as number;
+    if (size === 1) continue;
+    const last = sh.length - 1;
+    let merge = last >= 0;
+    for (let i = 0; merge && i < st.length; i++)
+      merge = (st[i] as number[])[last] === ((stridesList[i] as readonly number[])[d] as number) * size;
+    if (merge) {
+      sh[last] = (sh[last] as number) * size;
+      for (let i = 0; i < st.length; i++) (st[i] as number[])[last] = (stridesList[i] as readonly number[])[d] as number;
+    } else {
+      sh.push(size);
+      for (let i = 0; i < st.length; i++) (st[i] as number[]).push((stridesList[i] as readonly number[])[d] as number);
+    }
+  }
+  return { shape: sh, strides: st };
+}
+
+export interface Piece {
+  readonly shape: number[];
+  /** One offset per operand. */
+  readonly offsets: number[];
+}
+
+/**
+ * Split `shape` (already collapsed) into at most `parts` pieces along one dim: the outermost dim
+ * with at least 4 rows per part (balanced within 25%), else the largest. Offsets are per operand.
+ */
+export function split(
+  shape: readonly number[],
+  strides: readonly (readonly number[])[],
+  offsets: readonly number[],
+  parts: number,
+): Piece[] {
+  if (shape.length === 0 || parts < 2) return [{ shape: shape.slice(), offsets: offsets.slice() }];
+  let d = shape.findIndex((n) => n >= 4 * parts);
+  if (d < 0) {
+    d = 0;
+    for (let i = 1; i < shape.length; i++) if ((shape[i] as number) > (shape[d] as number)) d = i;
+  }
+  const size = shape[d] as number;
+  const p = Math.min(parts, size);
+  const pieces: Piece[] = [];
+  for (let j = 0; j < p; j++) {
+    const start = Math.floor((j * size) / p);
+    const end = Math.floor(((j + 1) * size) / p);
+    const sh = shape.slice();
+    sh[d] = end - start;
+    pieces.push({ shape: sh, offsets: offsets.map((o, i) => o + start * ((strides[i] as readonly number[])[d] as number)) });
+  }
+  return pieces;
+}
+
+export const numelOf = (shape: readonly number[]): number => {
+  let n = 1;
+  for (let d = 0; d < shape.length; d++) n *= shape[d] as number;
+  return n;
+};
