@@ -98,56 +98,64 @@ export const select = (c: Exp, a: Exp, b: Exp): Exp => ({ k: "select", c, a, b, 
 export const cast = (a: Exp, dtype: DType): Exp => (a.dtype === dtype ? a : { k: "cast", a, dtype });
 export const bitcast = (a: Exp, dtype: "float32" | "int32"): Exp => (a.dtype === dtype ? a : { k: "bitcast", a, dtype });
 
+// expKey's working state, reused across calls (expKey does not re-enter itself).
+const keyMemo = new Map<Exp, number>();
+let keyParts: string[] = [];
+
+function keyWalk(x: Exp): number {
+  const seen = keyMemo.get(x);
+  if (seen !== undefined) return seen;
+  let s: string;
+  switch (x.k) {
+    case "const":
+      s = `c:${x.dtype}:${typeof x.v === "bigint" ? `${x.v}n` : Object.is(x.v, -0) ? "-0" : String(x.v)}`;
+      break;
+    case "load":
+      s = `l:${x.dtype}:${x.i}`;
+      break;
+    case "gload":
+      s = `g:${x.dtype}:${x.i}:${keyWalk(x.off)}`;
+      break;
+    case "coord":
+      s = `d:${x.d}`;
+      break;
+    case "acc":
+      s = `a:${x.dtype}`;
+      break;
+    case "un":
+      s = `u:${x.op}:${x.dtype}:${keyWalk(x.a)}`;
+      break;
+    case "bin":
+      s = `b:${x.op}:${x.dtype}:${keyWalk(x.a)}:${keyWalk(x.b)}`;
+      break;
+    case "fma":
+      s = `f:${x.dtype}:${keyWalk(x.a)}:${keyWalk(x.b)}:${keyWalk(x.c)}`;
+      break;
+    case "select":
+      s = `s:${x.dtype}:${keyWalk(x.c)}:${keyWalk(x.a)}:${keyWalk(x.b)}`;
+      break;
+    case "cast":
+      s = `t:${x.dtype}:${keyWalk(x.a)}`;
+      break;
+    case "bitcast":
+      s = `r:${x.dtype}:${keyWalk(x.a)}`;
+      break;
+  }
+  const id = keyParts.length;
+  keyParts.push(s);
+  keyMemo.set(x, id);
+  return id;
+}
+
 /** A stable string for a kernel's structure, used as a cache key by renderers. */
 export function expKey(e: Exp): string {
-  const memo = new Map<Exp, number>();
-  const parts: string[] = [];
-  const walk = (x: Exp): number => {
-    const seen = memo.get(x);
-    if (seen !== undefined) return seen;
-    let s: string;
-    switch (x.k) {
-      case "const":
-        s = `c:${x.dtype}:${typeof x.v === "bigint" ? `${x.v}n` : Object.is(x.v, -0) ? "-0" : String(x.v)}`;
-        break;
-      case "load":
-        s = `l:${x.dtype}:${x.i}`;
-        break;
-      case "gload":
-        s = `g:${x.dtype}:${x.i}:${walk(x.off)}`;
-        break;
-      case "coord":
-        s = `d:${x.d}`;
-        break;
-      case "acc":
-        s = `a:${x.dtype}`;
-        break;
-      case "un":
-        s = `u:${x.op}:${x.dtype}:${walk(x.a)}`;
-        break;
-      case "bin":
-        s = `b:${x.op}:${x.dtype}:${walk(x.a)}:${walk(x.b)}`;
-        break;
-      case "fma":
-        s = `f:${x.dtype}:${walk(x.a)}:${walk(x.b)}:${walk(x.c)}`;
-        break;
-      case "select":
-        s = `s:${x.dtype}:${walk(x.c)}:${walk(x.a)}:${walk(x.b)}`;
-        break;
-      case "cast":
-        s = `t:${x.dtype}:${walk(x.a)}`;
-        break;
-      case "bitcast":
-        s = `r:${x.dtype}:${walk(x.a)}`;
-        break;
-    }
-    const id = parts.length;
-    parts.push(s);
-    memo.set(x, id);
-    return id;
-  };
-  walk(e);
-  return parts.join(";");
+  keyParts = [];
+  try {
+    keyWalk(e);
+    return keyParts.join(";");
+  } finally {
+    keyMemo.clear();
+  }
 }
 
 /** Whether the expression reads output coordinates (then the kernel may not merge dims). */

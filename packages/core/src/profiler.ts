@@ -12,9 +12,10 @@
 // Memory: an allocation is charged to the next primitive on the same backend (ops allocate their
 // output, then run the kernel that fills it), a free to the innermost open event; what no event
 // takes is shown as "[memory]", as PyTorch does.
-import type { Backend } from "./backend.js";
+import type { Backend, ReduceKernel, View } from "./backend.js";
 import { type DType, ITEMSIZE } from "./dtype.js";
 import { ValueError } from "./errors.js";
+import type { Exp } from "./ir.js";
 
 // ---- the hook ops call ----
 
@@ -125,6 +126,76 @@ export function withProfiler<B extends Backend>(b: B): B {
       return f;
     },
   });
+}
+
+/**
+ * `b` as registered devices hold it: torch.profiler records its primitives while a profile is
+ * active, and its elementwise and reduce kernels are expanded while portable numerics are on
+ * (`expand`: portable/mode.ts). The same behaviour as `withProfiler(withPortableNumerics(b))`,
+ * without Proxies: an object whose prototype is `b`, with an own forwarding method for every method
+ * `b` has (called on `b`, looked up on each call, so later replacements are seen) and forwarding
+ * accessors for `b`'s accessors. Other properties read through the prototype.
+ */
+export function wrapBackend<B extends Backend>(b: B, expand: { on(): boolean; exp(e: Exp): Exp }): B {
+  if ((b as unknown as Record<symbol, unknown>)[WRAPPED]) return b;
+  const t = b as unknown as Record<PropertyKey, (...a: unknown[]) => unknown>;
+  const w = Object.create(b) as Record<PropertyKey, unknown>;
+  const own = (k: PropertyKey, value: unknown) =>
+    Object.defineProperty(w, k, { value, writable: true, configurable: true, enumerable: false });
+  own(WRAPPED, true);
+  const keys = new Set<PropertyKey>();
+  for (let o: object | null = b; o && o !== Object.prototype; o = Object.getPrototypeOf(o))
+    for (const k of Reflect.ownKeys(o)) if (k !== "constructor" && k !== WRAPPED) keys.add(k);
+  for (const k of keys) {
+    let d: PropertyDescriptor | undefined;
+    for (let o: object | null = b; o && !d; o = Object.getPrototypeOf(o)) d = Object.getOwnPropertyDescriptor(o, k);
+    if (!d) continue;
+    if (d.get || d.set) {
+      Object.defineProperty(w, k, {
+        get: () => Reflect.get(b, k, b),
+        set: (v: unknown) => Reflect.set(b, k, v, b),
+        configurable: true,
+        enumerable: false,
+      });
+      continue;
+    }
+    if (typeof d.value !== "function") continue; // data: read through the prototype
+    const name = k as string;
+    if (k === "elementwise") {
+      const run = (e: Exp, out: View, ins: readonly View[]): unknown =>
+        (b as Backend).elementwise(expand.on() ? expand.exp(e) : e, out, ins);
+      own(k, (e: Exp, out: View, ins: readonly View[]) =>
+        active ? active.call(b, name, run as (...a: unknown[]) => unknown, [e, out, ins]) : run(e, out, ins),
+      );
+    } else if (k === "reduce") {
+      const run = (r: ReduceKernel, out: View, input: View, nReduced: number): unknown =>
+        (b as Backend).reduce(
+          expand.on() ? { op: r.op, map: expand.exp(r.map), post: expand.exp(r.post) } : r,
+          out,
+          input,
+          nReduced,
+        );
+      own(k, (r: ReduceKernel, out: View, input: View, nReduced: number) =>
+        active
+          ? active.call(b, name, run as (...a: unknown[]) => unknown, [r, out, input, nReduced])
+          : run(r, out, input, nReduced),
+      );
+    } else if (k === "alloc") {
+      own(k, (dtype: DType, numel: number) =>
+        active ? active.call(b, name, t[k] as (...a: unknown[]) => unknown, [dtype, numel]) : (b as Backend).alloc(dtype, numel),
+      );
+    } else if (k === "free") {
+      own(k, (buf: unknown) => (active ? active.call(b, name, t[k] as (...a: unknown[]) => unknown, [buf]) : (b as Backend).free(buf)));
+    } else if (PRIMITIVES.has(name)) {
+      own(k, (...args: unknown[]) => {
+        const fn = t[k] as (...a: unknown[]) => unknown;
+        return active ? active.call(b, name, fn, args) : fn.apply(b, args);
+      });
+    } else {
+      own(k, (...args: unknown[]) => (t[k] as (...a: unknown[]) => unknown).apply(b, args));
+    }
+  }
+  return w as unknown as B;
 }
 
 function bytesOf(buf: unknown, known: WeakMap<object, number>): number {

@@ -3,15 +3,17 @@
 import type { Backend } from "./backend.js";
 import { type DType, ITEMSIZE } from "./dtype.js";
 import { DeviceError } from "./errors.js";
-import { withPortableNumerics } from "./portable/mode.js";
-import { withProfiler } from "./profiler.js";
+import { expandPortable } from "./portable/math.js";
+import { isPortableNumericsEnabled } from "./portable/mode.js";
+import { wrapBackend } from "./profiler.js";
 import { ReferenceBackend } from "./reference/backend.js";
 
 const devices = new Map<string, Backend>();
+const portable = { on: isPortableNumericsEnabled, exp: expandPortable };
 
 export function registerDevice(name: string, backend: Backend): void {
-  // the profiler outermost: it must see every call (the portable wrapper caches bound methods)
-  devices.set(name, withProfiler(withPortableNumerics(backend)));
+  // torch.profiler sees every primitive call; portable numerics expand kernels (profiler.ts)
+  devices.set(name, wrapBackend(backend, portable));
 }
 
 export function backendFor(device: string, op = "device"): Backend {

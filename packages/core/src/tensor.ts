@@ -49,7 +49,6 @@ export class Tensor {
   readonly dtype: DType;
   /** @internal */ _storage: Storage;
   /** @internal */ _disposed = false;
-  /** @internal */ readonly _token: object = {};
 
   requiresGrad = false;
   grad: Tensor | null = null;
@@ -74,12 +73,18 @@ export class Tensor {
   /** @internal use ops (torch.empty, tensor.view, ...) to make tensors. */
   constructor(storage: Storage, shape: readonly number[], strides?: readonly number[], offset = 0) {
     this._storage = storage;
-    this.shape = Object.freeze([...shape]);
-    this.strides = Object.freeze(strides ? [...strides] : contiguousStrides(shape));
+    // frozen arrays (another tensor's shape or strides) are shared rather than copied
+    this.shape = Object.isFrozen(shape) && Array.isArray(shape) ? shape : Object.freeze([...shape]);
+    this.strides = strides
+      ? Object.isFrozen(strides) && Array.isArray(strides)
+        ? strides
+        : Object.freeze([...strides])
+      : Object.freeze(contiguousStrides(shape));
     this.offset = offset;
     this.dtype = storage.dtype;
     countTensor(storage.device, 1);
-    finalizer.register(this, { storage, device: storage.device, hold: this._hold }, this._token);
+    // the hold doubles as the unregister token (one object per tensor either way)
+    finalizer.register(this, { storage, device: storage.device, hold: this._hold }, this._hold);
     const scope = scopes[scopes.length - 1];
     if (scope) scope.add(this);
   }
@@ -147,7 +152,7 @@ export class Tensor {
   dispose(): void {
     if (this._disposed) return;
     this._disposed = true;
-    finalizer.unregister(this._token);
+    finalizer.unregister(this._hold);
     releaseHold(this._hold); // the node is kept for inspection but no longer held
     countTensor(this._storage.device, -1);
     this._storage.release();

@@ -65,8 +65,13 @@ export const opmath = (d: DType): DType => (d === "float16" || d === "bfloat16" 
 
 /** A view of `t` read as if broadcast to `shape`. */
 export function broadcastView(t: Tensor, shape: readonly number[]): View {
-  const v = t._view();
-  return { ...v, shape, strides: broadcastStrides(t.shape, t.strides, shape) };
+  t._check("access");
+  const ts = t.shape;
+  let strides = t.strides;
+  let same = ts === shape || ts.length === shape.length;
+  for (let i = 0; same && ts !== shape && i < ts.length; i++) same = ts[i] === shape[i];
+  if (!same) strides = broadcastStrides(ts, strides, shape);
+  return { buf: t._storage.buf, dtype: t.dtype, shape, strides, offset: t.offset };
 }
 
 /**
@@ -84,37 +89,90 @@ export function elementwise(
   /** Operands are first converted to this dtype (PyTorch's common dtype), then to the compute dtype. */
   commonDtype?: DType,
 ): Tensor {
-  const device = sameDevice(op, [...operands, out]);
-  const tensors = operands.filter(isTensor);
-  const inShape = broadcastShapes(op, ...tensors.map((t) => t.shape));
-  const shape = out ? [...out.shape] : inShape;
+  const n = operands.length;
+  // the common device (as sameDevice), and the broadcast shape, without intermediate arrays
+  let device: string | undefined;
+  let host: string | undefined;
+  let nT = 0;
+  for (let i = 0; i <= n; i++) {
+    const t = i < n ? operands[i] : out;
+    if (!(t instanceof Tensor)) continue;
+    if (i < n) nT++;
+    t._check(op);
+    if (isHostScalar(t)) {
+      host ??= t.device;
+      continue;
+    }
+    if (device === undefined) device = t.device;
+    else if (t.device !== device)
+      throw new DeviceError(
+        op,
+        `expected all tensors on the same device, found ${device} and ${t.device} (move one with .to(device))`,
+      );
+  }
+  device ??= host ?? "cpu";
+  let inShape: readonly number[];
+  if (nT === 1 || (nT === 2 && sameTensorShapes(operands))) {
+    let first: Tensor | undefined;
+    for (let i = 0; i < n && !first; i++) if (operands[i] instanceof Tensor) first = operands[i] as Tensor;
+    inShape = (first as Tensor).shape;
+  } else {
+    const shapes: (readonly number[])[] = [];
+    for (let i = 0; i < n; i++) {
+      const x = operands[i];
+      if (x instanceof Tensor) shapes.push(x.shape);
+    }
+    inShape = broadcastShapes(op, ...shapes);
+  }
+  const shape = out ? out.shape : inShape;
   if (out) {
     const joint = broadcastShapes(op, inShape, out.shape);
     if (joint.length !== shape.length || joint.some((d, i) => d !== shape[i]))
       throw new ShapeError(op, `output with shape ${fmtShape(out.shape)} doesn't match the broadcast shape ${fmtShape(joint)}`);
   }
   const views: View[] = [];
-  const vals = operands.map((x, i) => {
+  const vals: Exp[] = new Array(n);
+  for (let i = 0; i < n; i++) {
+    const x = operands[i] as TensorOrScalar;
     const cd = typeof computeDtype === "string" ? computeDtype : (computeDtype[i] as DType);
+    let v: Exp;
     if (x instanceof Tensor && x.device !== device) {
       // a host 0-dim tensor beside tensors on another device (sameDevice allows it): its value
-      const v = konst(x.dtype === "int64" ? ((x.dataSync() as BigInt64Array)[0] as bigint) : x.itemSync(), x.dtype);
-      return cast(commonDtype ? cast(v, commonDtype) : v, cd);
-    }
-    if (x instanceof Tensor) {
+      const k = konst(x.dtype === "int64" ? ((x.dataSync() as BigInt64Array)[0] as bigint) : x.itemSync(), x.dtype);
+      v = cast(commonDtype ? cast(k, commonDtype) : k, cd);
+    } else if (x instanceof Tensor) {
       views.push(broadcastView(x, shape));
-      const v = load(views.length - 1, x.dtype);
-      return cast(commonDtype ? cast(v, commonDtype) : v, cd);
+      const l = load(views.length - 1, x.dtype);
+      v = cast(commonDtype ? cast(l, commonDtype) : l, cd);
+    } else {
+      const sd = commonDtype ?? cd;
+      v = cast(konst(typeof x === "boolean" ? x : sd === "bool" ? x !== 0 : x, sd), cd);
     }
-    const sd = commonDtype ?? cd;
-    return cast(konst(typeof x === "boolean" ? x : sd === "bool" ? x !== 0 : x, sd), cd);
-  });
+    vals[i] = v;
+  }
   const e = cast(build(vals), outDtype);
   const target = out ?? empty(shape, outDtype, device);
   noteOp(op); // names the kernel below for torch.profiler
   target._storage.backend.elementwise(e, target._view(), views);
   if (out) out._bumpVersion();
   return target;
+}
+
+/** Whether the tensors among `xs` (exactly two here) have equal shapes. */
+function sameTensorShapes(xs: readonly TensorOrScalar[]): boolean {
+  let a: readonly number[] | undefined;
+  for (const x of xs) {
+    if (!(x instanceof Tensor)) continue;
+    if (!a) {
+      a = x.shape;
+      continue;
+    }
+    const b = x.shape;
+    if (a === b) return true;
+    if (a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  }
+  return true;
 }
 
 /** A contiguous copy of `t` (optionally cast to another dtype). */

@@ -6,7 +6,7 @@ import { type Exp, expKey, usesCoords } from "../ir.js";
 import { fromStorage, type RenderContext, renderExp, toStorage } from "./render.js";
 import * as scalar from "./scalar.js";
 
-const R = { ...scalar, id: (x: number) => x };
+const R: Record<string, unknown> = { ...scalar, id: (x: number) => x };
 type Kernel = (...args: unknown[]) => void;
 const cache = new Map<string, Kernel>();
 
@@ -18,30 +18,71 @@ function compile(key: string, build: () => string): Kernel {
   if (!k) {
     if (cache.size >= CACHE_LIMIT) cache.clear();
     const src = build();
-    k = new Function("R", "fr", `"use strict";\nreturn ${src}`)(R, Math.fround) as Kernel;
+    // R's helpers become locals of the factory (no property load per element). The key is part of
+    // the source so that two kernels never share V8's compiled code and type feedback (identical
+    // source texts do): feedback polluted by another kernel's array types stops inlining.
+    const helpers = new Set<string>();
+    for (const m of src.matchAll(/\bR\.(\w+)/g)) helpers.add(m[1] as string);
+    const prelude = [...helpers].map((h) => `const R_${h} = R.${h};`).join(" ");
+    const body = src.replace(/\bR\.(\w+)/g, "R_$1");
+    const comment = key.replace(/[\r\n]/g, " ").replaceAll("*/", "* /");
+    k = new Function("R", "fr", `"use strict"; /* ${comment} */\n${prelude}\nreturn ${body}`)(R, Math.fround) as Kernel;
     cache.set(key, k);
   }
   return k;
 }
 
 /** Drop size-1 dims and merge dims that are contiguous for every operand (fewer, longer loops). */
-function collapse(shape: readonly number[], stridesList: (readonly number[])[]): [number[], number[][]] {
+function collapse(shape: readonly number[], stridesList: readonly (readonly number[])[]): [number[], number[][]] {
+  const n = stridesList.length;
   const sh: number[] = [];
-  const st: number[][] = stridesList.map(() => []);
+  const st: number[][] = new Array(n);
+  for (let i = 0; i < n; i++) st[i] = [];
   for (let d = 0; d < shape.length; d++) {
-    if (shape[d] === 1) continue;
+    const size = shape[d] as number;
+    if (size === 1) continue;
     const last = sh.length - 1;
-    if (last >= 0 && stridesList.every((s, i) => (st[i] as number[])[last] === (s[d] as number) * (shape[d] as number))) {
-      sh[last] = (sh[last] as number) * (shape[d] as number);
-      stridesList.forEach((s, i) => {
-        (st[i] as number[])[last] = s[d] as number;
-      });
+    let merge = last >= 0;
+    for (let i = 0; merge && i < n; i++)
+      merge = (st[i] as number[])[last] === ((stridesList[i] as readonly number[])[d] as number) * size;
+    if (merge) {
+      sh[last] = (sh[last] as number) * size;
+      for (let i = 0; i < n; i++) (st[i] as number[])[last] = (stridesList[i] as readonly number[])[d] as number;
     } else {
-      sh.push(shape[d] as number);
-      stridesList.forEach((s, i) => (st[i] as number[]).push(s[d] as number));
+      sh.push(size);
+      for (let i = 0; i < n; i++) (st[i] as number[]).push((stridesList[i] as readonly number[])[d] as number);
     }
   }
   return [sh, st];
+}
+
+// Scratch arguments for kernel calls (kernels read what they need on entry and never call back,
+// so one set serves every call; they only grow, and input buffers are dropped after each call).
+const ewBufs: unknown[] = [];
+const ewOffs: number[] = [];
+/** Strides for flat (dense) kernels, which never read them. */
+const noStrides: number[][] = Array.from({ length: 64 }, () => []);
+const redOuterStrides: number[] = [];
+const redOffs: number[] = [0, 0];
+const stackF = new Float64Array(64);
+const stackB = new Array<bigint>(64);
+const stackL = new Int32Array(64);
+
+/** Whether `strides` are the contiguous strides of `shape` (size-1 dims may have any stride). */
+function denseStrides(shape: readonly number[], strides: readonly number[]): boolean {
+  let expect = 1;
+  for (let d = shape.length - 1; d >= 0; d--) {
+    const n = shape[d] as number;
+    if (n !== 1 && strides[d] !== expect) return false;
+    expect *= n;
+  }
+  return true;
+}
+
+/** Whether every stride is 0 (a value broadcast to the whole shape). */
+function zeroStrides(strides: readonly number[]): boolean {
+  for (let d = 0; d < strides.length; d++) if (strides[d] !== 0) return false;
+  return true;
 }
 
 /**
@@ -65,23 +106,31 @@ function loops(rank: number, nPtr: number, body: string): string {
   return `${head}${open}${at}\n${body}\n${close}`;
 }
 
-function elementwiseSource(e: Exp, rank: number, nIn: number, outDtype: DType): string {
+/**
+ * `dense`: every operand is contiguous over the (collapsed, rank-1) shape or a broadcast scalar
+ * (flags[i] = 1 for a contiguous operand, 0 for a scalar; out is always contiguous): one shared
+ * loop index, no per-operand pointer bookkeeping.
+ */
+function elementwiseSource(e: Exp, rank: number, nIn: number, outDtype: DType, dense: string | null): string {
   const ctx: RenderContext = {
     lines: [],
     next: 0,
     memo: new Map(),
-    load: (i) => `I${i}[p${i + 1}]`,
+    load: (i) => (dense !== null ? (dense[i] === "1" ? `I${i}[j + p${i + 1}_0]` : `I${i}[p${i + 1}_0]`) : `I${i}[p${i + 1}]`),
     gload: (i, off) => `I${i}[${off}]`,
     coord: (d) => `c${d}`,
     acc: "acc",
   };
   const v = renderExp(e, ctx);
-  const body = `${ctx.lines.join("\n")}\nO[p0] = ${toStorage(outDtype, v)};`;
   const ins = Array.from(
     { length: nIn },
     (_, i) => `const I${i} = ins[${i}]; const S${i + 1} = sts[${i + 1}]; const p${i + 1}_0 = offs[${i + 1}];`,
   );
-  return `function(O, ins, SH, sts, offs) {\nconst S0 = sts[0]; const p0_0 = offs[0];\n${ins.join("\n")}\n${loops(rank, nIn + 1, body)}\n}`;
+  const head = `function(O, ins, SH, sts, offs) {\nconst S0 = sts[0]; const p0_0 = offs[0];\n${ins.join("\n")}\n`;
+  if (dense !== null)
+    return `${head}const n = SH[0];\nfor (let j = 0; j < n; j++) {\n${ctx.lines.join("\n")}\nO[j + p0_0] = ${toStorage(outDtype, v)};\n}\n}`;
+  const body = `${ctx.lines.join("\n")}\nO[p0] = ${toStorage(outDtype, v)};`;
+  return `${head}${loops(rank, nIn + 1, body)}\n}`;
 }
 
 const IDENTITY: Record<string, string> = { sum: "0", prod: "1" };
@@ -140,11 +189,19 @@ function reduceSource(k: ReduceKernel, outRank: number, redRank: number, outDtyp
     : "let lv = 0; let a = v; while (top > 0 && SL[top - 1] === lv) { a = C(ST[--top], a); lv++; } ST[top] = a; SL[top++] = lv;";
   let leaves: string;
   if (redRank === 1 && !arg) {
-    const m8 = Array.from({ length: 8 }, (_, i) => `M(p + ${i} * s)`);
+    // an aligned block of 2^k leaves, summed as the pairwise tree does
+    const tree = (lo: number, len: number): string =>
+      len === 1 ? `M(p + ${lo} * s)` : `C(${tree(lo, len / 2)}, ${tree(lo + len / 2, len / 2)})`;
+    const push = (lv: number) =>
+      `let lv = ${lv}; while (top > 0 && SL[top - 1] === lv) { a = C(ST[--top], a); lv++; } ST[top] = a; SL[top++] = lv;`;
     leaves = `const n = RS[0]; const s = RT[0]; let p = base; let t = 0;
+for (; t + 32 <= n; t += 32, p += 32 * s) {
+  let a = ${tree(0, 32)};
+  ${push(5)}
+}
 for (; t + 8 <= n; t += 8, p += 8 * s) {
-  let a = C(C(C(${m8[0]}, ${m8[1]}), C(${m8[2]}, ${m8[3]})), C(C(${m8[4]}, ${m8[5]}), C(${m8[6]}, ${m8[7]})));
-  let lv = 3; while (top > 0 && SL[top - 1] === lv) { a = C(ST[--top], a); lv++; } ST[top] = a; SL[top++] = lv;
+  let a = ${tree(0, 8)};
+  ${push(3)}
 }
 for (; t < n; t++, p += s) { const v = M(p); ${pushLeaf} }`;
   } else {
@@ -182,10 +239,6 @@ ${close}
 }`;
 }
 
-function stridesOf(v: View): readonly number[] {
-  return v.strides;
-}
-
 export class ReferenceBackend implements Backend {
   readonly name: string = "reference";
 
@@ -204,43 +257,74 @@ export class ReferenceBackend implements Backend {
   }
 
   elementwise(e: Exp, out: View, inputs: readonly View[]): void {
+    const nIn = inputs.length;
     let shape: readonly number[] = out.shape;
-    let strides: (readonly number[])[] = [out.strides, ...inputs.map(stridesOf)];
-    if (!usesCoords(e)) [shape, strides] = collapse(shape, strides);
-    const key = `ew|${shape.length}|${inputs.length}|${out.dtype}|${expKey(e)}`;
-    const k = compile(key, () => elementwiseSource(e, shape.length, inputs.length, out.dtype));
-    for (const d of shape) if (d === 0) return;
-    k(
-      out.buf,
-      inputs.map((v) => v.buf),
-      shape,
-      strides,
-      [out.offset, ...inputs.map((v) => v.offset)],
-    );
+    let strides: (readonly number[])[];
+    let dense: string | null = null;
+    if (!usesCoords(e)) {
+      // contiguous out and inputs that are contiguous or broadcast scalars: one flat loop
+      if (denseStrides(out.shape, out.strides)) {
+        dense = "";
+        for (let i = 0; i < nIn; i++) {
+          const st = (inputs[i] as View).strides;
+          if (denseStrides(out.shape, st)) dense += "1";
+          else if (zeroStrides(st)) dense += "0";
+          else {
+            dense = null;
+            break;
+          }
+        }
+      }
+      if (dense !== null) {
+        let n = 1;
+        for (let d = 0; d < out.shape.length; d++) n *= out.shape[d] as number;
+        shape = [n];
+        strides = noStrides;
+      } else {
+        const all: (readonly number[])[] = [out.strides];
+        for (let i = 0; i < nIn; i++) all.push((inputs[i] as View).strides);
+        [shape, strides] = collapse(out.shape, all);
+      }
+    } else {
+      strides = [out.strides];
+      for (let i = 0; i < nIn; i++) strides.push((inputs[i] as View).strides);
+    }
+    const rank = dense !== null ? 1 : shape.length;
+    const key = `ew|${rank}|${nIn}|${out.dtype}|${dense ?? "-"}|${expKey(e)}`;
+    const k = compile(key, () => elementwiseSource(e, rank, nIn, out.dtype, dense));
+    for (let d = 0; d < shape.length; d++) if (shape[d] === 0) return;
+    ewOffs[0] = out.offset;
+    for (let i = 0; i < nIn; i++) {
+      const v = inputs[i] as View;
+      ewBufs[i] = v.buf;
+      ewOffs[i + 1] = v.offset;
+    }
+    try {
+      k(out.buf, ewBufs, shape, strides, ewOffs);
+    } finally {
+      for (let i = 0; i < nIn; i++) ewBufs[i] = undefined;
+    }
   }
 
   reduce(k: ReduceKernel, out: View, input: View, nReduced: number): void {
-    const outRank = input.shape.length - nReduced;
-    const redShape = input.shape.slice(outRank);
-    const redStrides = input.strides.slice(outRank);
-    const [rs, rt] = collapse(redShape, [redStrides]);
+    const rank = input.shape.length;
+    const outRank = rank - nReduced;
+    const tail: number[] = [];
+    const tailStrides: number[] = [];
+    for (let d = outRank; d < rank; d++) {
+      tail.push(input.shape[d] as number);
+      tailStrides.push(input.strides[d] as number);
+    }
+    const [rs, rst] = collapse(tail, [tailStrides]);
+    const rt = rst[0] as number[];
     const key = `red|${k.op}|${outRank}|${rs.length}|${out.dtype}|${expKey(k.map)}|${expKey(k.post)}`;
     const fn = compile(key, () => reduceSource(k, outRank, rs.length, out.dtype));
-    for (const d of out.shape) if (d === 0) return;
-    const stack = k.map.dtype === "int64" ? new Array<bigint>(64) : new Float64Array(64);
-    const levels = new Int32Array(64);
-    fn(
-      out.buf,
-      input.buf,
-      out.shape,
-      out.strides,
-      input.strides.slice(0, outRank),
-      rs,
-      rt[0],
-      [out.offset, input.offset],
-      stack,
-      levels,
-    );
+    for (let d = 0; d < out.shape.length; d++) if (out.shape[d] === 0) return;
+    for (let d = 0; d < outRank; d++) redOuterStrides[d] = input.strides[d] as number;
+    redOffs[0] = out.offset;
+    redOffs[1] = input.offset;
+    const stack = k.map.dtype === "int64" ? stackB : stackF;
+    fn(out.buf, input.buf, out.shape, out.strides, redOuterStrides, rs, rt, redOffs, stack, stackL);
   }
 
   scan(op: "sum" | "prod", out: View, input: View): void {

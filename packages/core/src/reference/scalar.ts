@@ -102,20 +102,23 @@ export function i64ToF32(x: bigint): number {
   return neg ? -v : v;
 }
 
-/** fma for float32 inputs, rounded once to float32: a*b is exact in float64, so only the add can tie. */
+/**
+ * fma for float32 inputs, rounded once to float32: a*b is exact in float64, so only the add can
+ * round twice. fr(s) is wrong only when s = fl64(p + c) sits exactly halfway between two float32s
+ * (r + 2d is a float32) and the add was inexact on the side away from r (err·d > 0; |err| ≥ 2^-298
+ * and |d| ≥ 2^-150 there, so the product cannot underflow). Written without early exits: random
+ * data makes those branches unpredictable, and the test below is almost always false at its first
+ * operand. NaN/±inf: d is NaN, so err·d > 0 is false and fr(s) is returned.
+ */
 export function fmaf(a: number, b: number, c: number): number {
   const p = a * b;
   const s = p + c;
   const r = fr(s);
   const d = s - r;
-  if (d === 0 || !Number.isFinite(s)) return r;
   const other = r + 2 * d;
-  if (fr(other) !== other) return r; // s is not halfway between two floats: one rounding of s is right
-  // s sits exactly halfway; the bits lost in p + c decide the side.
   const bb = s - p;
   const err = p - (s - bb) + (c - bb);
-  if (err === 0) return r;
-  return err > 0 === d > 0 ? other : r;
+  return err * d > 0 && fr(other) === other ? other : r;
 }
 
 /** fma for float64 (Dekker product + two-sum; exact except in rare double-rounding cases). */
