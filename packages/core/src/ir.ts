@@ -98,17 +98,39 @@ export const select = (c: Exp, a: Exp, b: Exp): Exp => ({ k: "select", c, a, b, 
 export const cast = (a: Exp, dtype: DType): Exp => (a.dtype === dtype ? a : { k: "cast", a, dtype });
 export const bitcast = (a: Exp, dtype: "float32" | "int32"): Exp => (a.dtype === dtype ? a : { k: "bitcast", a, dtype });
 
-// expKey's working state, reused across calls (expKey does not re-enter itself).
+// expKey's working state, reused across calls (expKey does not re-enter itself): the nodes seen
+// so far in visiting order (a node's index is its id; small kernels are scanned linearly, larger
+// ones also go through a Map), and the key so far.
+const keyNodes: Exp[] = [];
+let keyCount = 0;
 const keyMemo = new Map<Exp, number>();
-let keyParts: string[] = [];
+let keyText = "";
+/** String forms of recently seen constant values (number → string conversion is slow). */
+const constText = new Map<number, string>();
+
+function constString(v: number | bigint): string {
+  if (typeof v === "bigint") return `${v}n`;
+  if (Object.is(v, -0)) return "-0";
+  let t = constText.get(v);
+  if (t === undefined) {
+    if (constText.size >= 4096) constText.clear();
+    t = String(v);
+    constText.set(v, t);
+  }
+  return t;
+}
 
 function keyWalk(x: Exp): number {
-  const seen = keyMemo.get(x);
-  if (seen !== undefined) return seen;
+  if (keyCount <= 32) {
+    for (let i = 0; i < keyCount; i++) if (keyNodes[i] === x) return i;
+  } else {
+    const seen = keyMemo.get(x);
+    if (seen !== undefined) return seen;
+  }
   let s: string;
   switch (x.k) {
     case "const":
-      s = `c:${x.dtype}:${typeof x.v === "bigint" ? `${x.v}n` : Object.is(x.v, -0) ? "-0" : String(x.v)}`;
+      s = `c:${x.dtype}:${constString(x.v)}`;
       break;
     case "load":
       s = `l:${x.dtype}:${x.i}`;
@@ -141,20 +163,28 @@ function keyWalk(x: Exp): number {
       s = `r:${x.dtype}:${keyWalk(x.a)}`;
       break;
   }
-  const id = keyParts.length;
-  keyParts.push(s);
-  keyMemo.set(x, id);
+  const id = keyCount++;
+  keyText = id === 0 ? s : `${keyText};${s}`;
+  if (id < 32) keyNodes[id] = x;
+  else {
+    if (id === 32) for (let i = 0; i < 32; i++) keyMemo.set(keyNodes[i] as Exp, i);
+    keyMemo.set(x, id);
+  }
   return id;
 }
 
 /** A stable string for a kernel's structure, used as a cache key by renderers. */
 export function expKey(e: Exp): string {
-  keyParts = [];
+  keyCount = 0;
+  keyText = "";
   try {
     keyWalk(e);
-    return keyParts.join(";");
+    return keyText;
   } finally {
-    keyMemo.clear();
+    if (keyCount > 32) keyMemo.clear();
+    for (let i = 0; i < keyNodes.length; i++) keyNodes[i] = undefined as unknown as Exp;
+    keyCount = 0;
+    keyText = "";
   }
 }
 

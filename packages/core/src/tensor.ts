@@ -22,13 +22,18 @@ export const popScope = (): void => {
 export const currentScope = (): Set<Tensor> | undefined => scopes[scopes.length - 1];
 export function keep<T extends Tensor>(t: T): T {
   for (const s of scopes) s.delete(t);
+  t._track();
   return t;
 }
 
-/** A tensor's hold on its autograd node (nodes are reference counted, like PyTorch's shared_ptr). */
+/**
+ * A tensor's hold on its autograd node (nodes are reference counted, like PyTorch's shared_ptr),
+ * and the storage the finalizer releases when a tracked tensor is collected without dispose().
+ */
 interface GradHold {
   node: Node | null;
   released: boolean;
+  readonly storage: Storage;
 }
 const releaseHold = (h: GradHold): void => {
   if (h.released) return;
@@ -36,10 +41,14 @@ const releaseHold = (h: GradHold): void => {
   h.node?._unref();
 };
 
-const finalizer = new FinalizationRegistry<{ storage: Storage; device: string; hold: GradHold }>((h) => {
-  countTensor(h.device, -1);
+// The safety net for tensors nobody disposes. Tensors created inside a scope (torch.tidy, the
+// backward pass) are disposed by it, so they are registered only when they leave every scope
+// undisposed (keep(), a tidy's results at top level; see `_track`): registration is the most
+// expensive part of creating a tensor.
+const finalizer = new FinalizationRegistry<GradHold>((h) => {
+  countTensor(h.storage.device, -1);
   h.storage.release();
-  releaseHold(h.hold);
+  releaseHold(h);
 });
 
 export class Tensor {
@@ -49,10 +58,11 @@ export class Tensor {
   readonly dtype: DType;
   /** @internal */ _storage: Storage;
   /** @internal */ _disposed = false;
+  /** @internal registered with the finalizer (see `_track`) */ _tracked = false;
 
   requiresGrad = false;
   grad: Tensor | null = null;
-  /** @internal */ readonly _hold: GradHold = { node: null, released: false };
+  /** @internal */ readonly _hold: GradHold;
   /** The autograd node that produced this tensor (null for leaves). */
   get gradFn(): Node | null {
     return this._hold.node;
@@ -83,10 +93,20 @@ export class Tensor {
     this.offset = offset;
     this.dtype = storage.dtype;
     countTensor(storage.device, 1);
-    // the hold doubles as the unregister token (one object per tensor either way)
-    finalizer.register(this, { storage, device: storage.device, hold: this._hold }, this._hold);
+    this._hold = { node: null, released: false, storage };
     const scope = scopes[scopes.length - 1];
     if (scope) scope.add(this);
+    else this._track();
+  }
+
+  /**
+   * @internal Put this tensor under the finalizer's safety net: called when it is created outside
+   * every scope, or leaves its scope undisposed. Idempotent.
+   */
+  _track(): void {
+    if (this._tracked || this._disposed) return;
+    this._tracked = true;
+    finalizer.register(this, this._hold, this._hold);
   }
 
   get device(): string {
@@ -152,7 +172,7 @@ export class Tensor {
   dispose(): void {
     if (this._disposed) return;
     this._disposed = true;
-    finalizer.unregister(this._hold);
+    if (this._tracked) finalizer.unregister(this._hold);
     releaseHold(this._hold); // the node is kept for inspection but no longer held
     countTensor(this._storage.device, -1);
     this._storage.release();

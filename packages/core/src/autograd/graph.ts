@@ -217,7 +217,11 @@ export function runBackward(roots: readonly Tensor[], rootGrads: readonly Tensor
     return withGradMode(opt.createGraph, () => runNodes());
   } finally {
     popScope();
-    for (const c of captured) if (c) scope.delete(c);
+    for (const c of captured)
+      if (c) {
+        scope.delete(c);
+        c._track();
+      }
     for (const t of scope) if (!t.isDisposed) t.dispose();
   }
 

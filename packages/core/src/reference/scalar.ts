@@ -106,9 +106,10 @@ export function i64ToF32(x: bigint): number {
  * fma for float32 inputs, rounded once to float32: a*b is exact in float64, so only the add can
  * round twice. fr(s) is wrong only when s = fl64(p + c) sits exactly halfway between two float32s
  * (r + 2d is a float32) and the add was inexact on the side away from r (err·d > 0; |err| ≥ 2^-298
- * and |d| ≥ 2^-150 there, so the product cannot underflow). Written without early exits: random
- * data makes those branches unpredictable, and the test below is almost always false at its first
- * operand. NaN/±inf: d is NaN, so err·d > 0 is false and fr(s) is returned.
+ * and |d| ≥ 2^-150 there, so the product cannot underflow). Both tests are evaluated and combined
+ * with `&` (no short-circuit): each alone is unpredictable on some data (d = 0 is common when the
+ * sum is exact, err·d > 0 when it is not), their conjunction almost never holds, so the one branch
+ * left predicts well. NaN/±inf: d is NaN, so err·d > 0 is false and fr(s) is returned.
  */
 export function fmaf(a: number, b: number, c: number): number {
   const p = a * b;
@@ -118,7 +119,7 @@ export function fmaf(a: number, b: number, c: number): number {
   const other = r + 2 * d;
   const bb = s - p;
   const err = p - (s - bb) + (c - bb);
-  return err * d > 0 && fr(other) === other ? other : r;
+  return (+(fr(other) === other) & +(err * d > 0)) !== 0 ? other : r;
 }
 
 /** fma for float64 (Dekker product + two-sum; exact except in rare double-rounding cases). */
