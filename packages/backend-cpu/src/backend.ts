@@ -35,17 +35,19 @@ import {
   findBlas,
   installHint,
 } from "./blas.js";
-import { collapse, numelOf, split } from "./parallel.js";
+import { collapse, numelOf, runPiece, split } from "./parallel.js";
 import {
   existingPool,
   getPool,
   type Job,
+  MAX_PIECES,
+  type OperandSpec,
   type Pool,
-  registerShared,
+  sharedBuffer,
   type Slot,
   sharedId,
+  track,
   unregisterShared,
-  type ViewDesc,
 } from "./pool.js";
 
 // Multi-threading (pool.ts, parallel.ts): storages of at least SHARED_MIN elements live on
@@ -53,19 +55,34 @@ import {
 // are split over the output between the main thread and threads − 1 workers, each running the
 // reference kernel on its piece. Results are bitwise the reference's for every thread count.
 //
-// Thresholds, measured on the shared 2-core machine (see README "Threads"):
+// Thresholds, from 1 vs 2 threads on the shared 2-core dev machine (AMD EPYC, load average 2.5–5
+// from other jobs, best of 5 rounds; ms per op, float32):
+//   add 64K 0.218 → 0.239 (0.91×), 256K 0.831 → 0.689 (1.21×), 1M 3.39 → 2.64 (1.28×)
+//   exp 64K 0.988 → 0.650 (1.52×), 256K 4.05 → 2.31 (1.75×), 1M 16.3 → 9.27 (1.76×)
+//   sum 64K 0.059 → 0.078 (0.75×), 256K 0.211 → 0.189 (1.12×), 1M 0.839 → 0.560 (1.50×), 16M 13.0 → 6.9 (1.87×)
+// A worker starts its first piece ~50–130 µs after the op is posted on this loaded machine (a bare
+// Atomics ping-pong takes 6–20 µs), so an op must be worth a few hundred µs to gain.
 /** Storages this large are SharedArrayBuffer-backed (allocating one costs no more than a plain one from 256 elements up). */
 export const SHARED_MIN = 1024;
-/** Elementwise kernels with at least this many output elements run in parallel. */
-export const ELEMENTWISE_MIN = 65536;
+/** Elementwise kernels with fewer output elements stay on the main thread (without looking at the kernel)… */
+export const ELEMENTWISE_MIN = 16384;
+/** …and so do those with fewer than this many elements × cost (IR nodes, libm calls 10): add from ~90K elements, exp from ~26K. */
+const ELEMENTWISE_WORK = 262144;
 /** Reductions over at least this many input elements run in parallel. */
-export const REDUCE_MIN = 65536;
+export const REDUCE_MIN = 262144;
 /** Scans over at least this many elements (with at least two rows) run in parallel. */
 export const SCAN_MIN = 65536;
 /** Inputs in plain (non-shared) buffers of at most this many elements are copied to the workers. */
 const INLINE_MAX = SHARED_MIN;
 /** A full reduction is cut into aligned power-of-two blocks of at least this many elements. */
 const BLOCK_MIN = 16384;
+/** Pieces per thread (a late or busy thread's share is picked up by the others)… */
+const PIECES_PER_THREAD = 4;
+/** …each at least this many elements of work. */
+const PIECE_WORK = 32768;
+const NO_TAIL: readonly number[] = [];
+/** The main thread's share runs the reference's kernels directly (not this backend's overrides). */
+const reference = new ReferenceBackend();
 
 interface Workers {
   readonly pool: Pool;
@@ -74,14 +91,22 @@ interface Workers {
 
 type SharedCtor = new (b: SharedArrayBuffer) => TypedArray;
 
-/** What an elementwise expression reads: output coordinates, inputs by absolute offset (gload). */
-function expUses(e: ir.Exp): { coords: boolean; gloads: Set<number> } {
+/** Unary/binary ops that call a libm-style function (roughly 10× an add per element). */
+const COSTLY = new Set<string>(["exp", "expm1", "log", "log1p", "log2", "sin", "cos", "tan", "tanh", "erf", "pow", "atan2"]);
+
+/**
+ * What an elementwise expression reads (output coordinates, inputs by absolute offset) and a rough
+ * cost per element: its nodes, libm calls counting 10.
+ */
+function expUses(e: ir.Exp): { coords: boolean; gloads: Set<number>; cost: number } {
   const seen = new Set<ir.Exp>();
   const gloads = new Set<number>();
   let coords = false;
+  let cost = 0;
   const walk = (x: ir.Exp): void => {
     if (seen.has(x)) return;
     seen.add(x);
+    cost++;
     switch (x.k) {
       case "coord":
         coords = true;
@@ -93,9 +118,11 @@ function expUses(e: ir.Exp): { coords: boolean; gloads: Set<number> } {
       case "un":
       case "cast":
       case "bitcast":
+        if (x.k === "un" && COSTLY.has(x.op)) cost += 9;
         walk(x.a);
         return;
       case "bin":
+        if (COSTLY.has(x.op)) cost += 9;
         walk(x.a);
         walk(x.b);
         return;
@@ -110,7 +137,7 @@ function expUses(e: ir.Exp): { coords: boolean; gloads: Set<number> } {
     }
   };
   walk(e);
-  return { coords, gloads };
+  return { coords, gloads, cost };
 }
 
 const contiguousStrides = (shape: readonly number[]): number[] => {
@@ -252,8 +279,8 @@ export class FastCpuBackend extends ReferenceBackend {
   override alloc(dtype: DType, numel: number): unknown {
     if (numel < SHARED_MIN) return super.alloc(dtype, numel);
     const C = (super.alloc(dtype, 0) as TypedArray).constructor as unknown as SharedCtor & { BYTES_PER_ELEMENT: number };
-    const arr = new C(new SharedArrayBuffer(numel * C.BYTES_PER_ELEMENT));
-    registerShared(arr);
+    const arr = new C(sharedBuffer(numel * C.BYTES_PER_ELEMENT));
+    track(arr);
     return arr;
   }
 
@@ -270,13 +297,49 @@ export class FastCpuBackend extends ReferenceBackend {
     return ready.length ? { pool, ready } : null;
   }
 
-  /** A piece's view description for a worker; null when the buffer cannot be shared. */
-  #desc(v: View, shape: readonly number[], strides: readonly number[], offset: number): ViewDesc | null {
+  /** An operand for the workers; null when its buffer cannot be shared. */
+  #operand(v: View, strides: readonly number[], tail: readonly number[]): OperandSpec | null {
     const id = sharedId(v.buf);
-    if (id !== 0) return { id, dtype: v.dtype, shape, strides, offset };
     const b = v.buf as TypedArray;
-    if (ArrayBuffer.isView(b) && b.length <= INLINE_MAX) return { id: 0, data: b, dtype: v.dtype, shape, strides, offset };
+    if (id !== 0) return { id, array: b.constructor.name, dtype: v.dtype, strides, tail };
+    if (ArrayBuffer.isView(b) && b.length <= INLINE_MAX) return { id: 0, data: b, array: "", dtype: v.dtype, strides, tail };
     return null;
+  }
+
+  /**
+   * Split (collapsed) `shape` for `views` (out first) and run the pieces on the pool; false (nothing
+   * done) when it cannot be split or a buffer cannot be shared.
+   */
+  #run(
+    w: Workers,
+    kind: Job["kind"],
+    extra: Pick<Job, "e" | "k" | "nReduced" | "op">,
+    views: readonly View[],
+    c: { shape: number[]; strides: number[][] },
+    tails: readonly (readonly number[])[],
+    work: number,
+  ): boolean {
+    const parts = w.ready.length + 1;
+    const want = Math.min(MAX_PIECES, PIECES_PER_THREAD * parts, Math.max(parts, Math.floor(work / PIECE_WORK)));
+    const pieces = split(
+      c.shape,
+      c.strides,
+      views.map((v) => v.offset),
+      want,
+    );
+    if (pieces.length < 2) return false;
+    const operands: OperandSpec[] = [];
+    for (let i = 0; i < views.length; i++) {
+      const tail = tails[i] as readonly number[];
+      const v = views[i] as View;
+      const o = this.#operand(v, [...(c.strides[i] as number[]), ...v.strides.slice(v.strides.length - tail.length)], tail);
+      if (!o) return false;
+      operands.push(o);
+    }
+    const job: Job = { kind, ...extra, operands, pieces };
+    const bufs = views.map((v) => v.buf);
+    w.pool.run(w.ready, job, bufs, (j) => runPiece(reference, job, bufs, j));
+    return true;
   }
 
   override elementwise(e: ir.Exp, out: View, inputs: readonly View[]): void {
@@ -289,55 +352,30 @@ export class FastCpuBackend extends ReferenceBackend {
     if (!w) return false;
     const uses = expUses(e);
     if (uses.coords) return false; // coordinates are relative to the view: a piece would see its own
+    const n = numelOf(out.shape);
+    if (n * uses.cost < ELEMENTWISE_WORK) return false;
     // An input in the output's buffer is safe only at the output's own positions (read, then written).
     for (let i = 0; i < inputs.length; i++) {
       const v = inputs[i] as View;
       if (v.buf === out.buf && (uses.gloads.has(i) || !sameLayout(v, out))) return false;
     }
-    const all = [out, ...inputs];
+    const views = [out, ...inputs];
     const c = collapse(
       out.shape,
-      all.map((v) => v.strides),
+      views.map((v) => v.strides),
     );
-    const pieces = split(
-      c.shape,
-      c.strides,
-      all.map((v) => v.offset),
-      w.ready.length + 1,
-    );
-    if (pieces.length < 2) return false;
-    const jobs: Job[] = [];
-    const bufs: unknown[][] = [];
-    for (let j = 1; j < pieces.length; j++) {
-      const p = pieces[j] as (typeof pieces)[number];
-      const descs: ViewDesc[] = [];
-      for (let i = 0; i < all.length; i++) {
-        const d = this.#desc(all[i] as View, p.shape, c.strides[i] as number[], p.offsets[i] as number);
-        if (!d) return false;
-        descs.push(d);
-      }
-      jobs.push({ kind: "ew", e, out: descs[0] as ViewDesc, inputs: descs.slice(1) });
-      bufs.push(all.map((v) => v.buf));
-    }
-    const used = w.ready.slice(0, jobs.length);
-    w.pool.post(used, jobs, bufs);
-    const p0 = pieces[0] as (typeof pieces)[number];
-    const sub = (v: View, i: number): View => ({
-      buf: v.buf,
-      dtype: v.dtype,
-      shape: p0.shape,
-      strides: c.strides[i] as number[],
-      offset: p0.offsets[i] as number,
-    });
-    try {
-      super.elementwise(
-        e,
-        sub(out, 0),
-        inputs.map((v, i) => sub(v, i + 1)),
-      );
-    } finally {
-      w.pool.wait(used);
-    }
+    if (
+      !this.#run(
+        w,
+        "ew",
+        { e },
+        views,
+        c,
+        views.map(() => NO_TAIL),
+        numelOf(out.shape),
+      )
+    )
+      return false;
     this.parallelCounters.elementwise++;
     return true;
   }
@@ -347,7 +385,7 @@ export class FastCpuBackend extends ReferenceBackend {
   }
 
   #reduce(k: ReduceKernel, out: View, input: View, nReduced: number): boolean {
-    if (sharedId(input.buf) === 0 || ir.usesCoords(k.post)) return false;
+    if (sharedId(input.buf) === 0 || ir.usesCoords(k.post) || input.buf === out.buf) return false;
     const w = this.#workers();
     if (!w) return false;
     const parts = w.ready.length + 1;
@@ -357,76 +395,22 @@ export class FastCpuBackend extends ReferenceBackend {
     return outN >= 2 && this.#reduceRows(k, out, input, nReduced, w);
   }
 
-  /** Split over output elements; an output in a plain buffer gets the workers' values through a shared scratch. */
+  /** Split over output elements; an output in a plain buffer gets its values through a shared scratch. */
   #reduceRows(k: ReduceKernel, out: View, input: View, nReduced: number, w: Workers): boolean {
     const outRank = out.shape.length;
-    const shared = sharedId(out.buf) !== 0;
-    const scratch = shared ? null : (this.alloc(out.dtype, Math.max(SHARED_MIN, numelOf(out.shape))) as TypedArray);
-    const scratchView: View | null = scratch
+    const outN = numelOf(out.shape);
+    const scratch = sharedId(out.buf) !== 0 ? null : (this.alloc(out.dtype, Math.max(SHARED_MIN, outN)) as TypedArray);
+    const target: View = scratch
       ? { buf: scratch, dtype: out.dtype, shape: out.shape, strides: contiguousStrides(out.shape), offset: 0 }
-      : null;
-    const target = scratchView ?? out;
-    const outer = [out.strides, target.strides, input.strides.slice(0, outRank)];
-    const c = collapse(out.shape, outer);
-    const pieces = split(c.shape, c.strides, [out.offset, target.offset, input.offset], w.ready.length + 1);
-    if (pieces.length < 2) {
-      if (scratch) this.free(scratch);
-      return false;
-    }
-    const redShape = input.shape.slice(outRank);
-    const redStrides = input.strides.slice(outRank);
-    const jobs: Job[] = [];
-    const bufs: unknown[][] = [];
-    for (let j = 1; j < pieces.length; j++) {
-      const p = pieces[j] as (typeof pieces)[number];
-      const o = {
-        id: sharedId(target.buf),
-        dtype: out.dtype,
-        shape: p.shape,
-        strides: c.strides[1] as number[],
-        offset: p.offsets[1] as number,
-      };
-      const i = {
-        id: sharedId(input.buf),
-        dtype: input.dtype,
-        shape: [...p.shape, ...redShape],
-        strides: [...(c.strides[2] as number[]), ...redStrides],
-        offset: p.offsets[2] as number,
-      };
-      jobs.push({ kind: "red", k, out: o, input: i, nReduced });
-      bufs.push([target.buf, input.buf]);
-    }
-    const used = w.ready.slice(0, jobs.length);
-    w.pool.post(used, jobs, bufs);
-    const p0 = pieces[0] as (typeof pieces)[number];
+      : out;
     try {
-      super.reduce(
-        k,
-        { buf: out.buf, dtype: out.dtype, shape: p0.shape, strides: c.strides[0] as number[], offset: p0.offsets[0] as number },
-        {
-          buf: input.buf,
-          dtype: input.dtype,
-          shape: [...p0.shape, ...redShape],
-          strides: [...(c.strides[2] as number[]), ...redStrides],
-          offset: p0.offsets[2] as number,
-        },
-        nReduced,
-      );
+      const c = collapse(out.shape, [target.strides, input.strides.slice(0, outRank)]);
+      const tails = [NO_TAIL, input.shape.slice(outRank)];
+      if (!this.#run(w, "red", { k, nReduced }, [target, input], c, tails, numelOf(input.shape))) return false;
+      // the output, from the scratch
+      if (scratch) super.elementwise(ir.load(0, out.dtype), out, [target]);
     } finally {
-      w.pool.wait(used);
-    }
-    if (scratch) {
-      // the workers' pieces, from the scratch into the output
-      const copy = ir.load(0, out.dtype);
-      for (let j = 1; j < pieces.length; j++) {
-        const p = pieces[j] as (typeof pieces)[number];
-        super.elementwise(
-          copy,
-          { buf: out.buf, dtype: out.dtype, shape: p.shape, strides: c.strides[0] as number[], offset: p.offsets[0] as number },
-          [{ buf: scratch, dtype: out.dtype, shape: p.shape, strides: c.strides[1] as number[], offset: p.offsets[1] as number }],
-        );
-      }
-      this.free(scratch);
+      if (scratch) this.free(scratch);
     }
     this.parallelCounters.reduce++;
     return true;
@@ -448,7 +432,7 @@ export class FastCpuBackend extends ReferenceBackend {
     const s = (red.strides[0] as number[])[0] as number;
     const parts = w.ready.length + 1;
     let B = BLOCK_MIN;
-    while (B * 2 * 4 * parts <= n) B *= 2; // about 4–8 blocks per thread
+    while (B * 2 * PIECES_PER_THREAD * parts <= n) B *= 2; // about 4–8 blocks per thread
     const q = Math.floor(n / B);
     if (q < 2) return false;
     const r = n - q * B;
@@ -497,45 +481,12 @@ export class FastCpuBackend extends ReferenceBackend {
 
   #scan(op: "sum" | "prod", out: View, input: View): boolean {
     const rank = input.shape.length;
-    if (rank < 2 || sharedId(out.buf) === 0 || sharedId(input.buf) === 0 || out.buf === input.buf) return false;
+    if (rank < 2 || sharedId(out.buf) === 0 || out.buf === input.buf) return false;
     const w = this.#workers();
     if (!w) return false;
-    const outerShape = input.shape.slice(0, -1);
-    const c = collapse(outerShape, [out.strides.slice(0, -1), input.strides.slice(0, -1)]);
-    const pieces = split(c.shape, c.strides, [out.offset, input.offset], w.ready.length + 1);
-    if (pieces.length < 2) return false;
-    const n = input.shape[rank - 1] as number;
-    const so = out.strides[rank - 1] as number;
-    const si = input.strides[rank - 1] as number;
-    const views = (p: (typeof pieces)[number]) => ({
-      o: {
-        dtype: out.dtype,
-        shape: [...p.shape, n],
-        strides: [...(c.strides[0] as number[]), so],
-        offset: p.offsets[0] as number,
-      },
-      i: {
-        dtype: input.dtype,
-        shape: [...p.shape, n],
-        strides: [...(c.strides[1] as number[]), si],
-        offset: p.offsets[1] as number,
-      },
-    });
-    const jobs: Job[] = [];
-    const bufs: unknown[][] = [];
-    for (let j = 1; j < pieces.length; j++) {
-      const v = views(pieces[j] as (typeof pieces)[number]);
-      jobs.push({ kind: "scan", op, out: { id: sharedId(out.buf), ...v.o }, input: { id: sharedId(input.buf), ...v.i } });
-      bufs.push([out.buf, input.buf]);
-    }
-    const used = w.ready.slice(0, jobs.length);
-    w.pool.post(used, jobs, bufs);
-    const v0 = views(pieces[0] as (typeof pieces)[number]);
-    try {
-      super.scan(op, { buf: out.buf, ...v0.o }, { buf: input.buf, ...v0.i });
-    } finally {
-      w.pool.wait(used);
-    }
+    const c = collapse(input.shape.slice(0, -1), [out.strides.slice(0, -1), input.strides.slice(0, -1)]);
+    const tail = input.shape.slice(-1);
+    if (!this.#run(w, "scan", { op }, [out, input], c, [tail, tail], numelOf(input.shape))) return false;
     this.parallelCounters.scan++;
     return true;
   }

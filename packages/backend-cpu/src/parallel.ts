@@ -1,3 +1,6 @@
+import type { DType, ir, ReduceKernel, ReferenceBackend, View } from "@lockstep/core";
+import type { Job, OperandSpec, PieceSpec } from "./pool.js";
+
 // Splitting a kernel's output into contiguous pieces for the worker pool (pool.ts).
 //
 // A piece is a sub-view of every operand: the same strides, one dim narrowed to a range, offsets
@@ -76,3 +79,32 @@ export const numelOf = (shape: readonly number[]): number => {
   for (let d = 0; d < shape.length; d++) n *= shape[d] as number;
   return n;
 };
+
+/** Run piece `j` of `job` with `backend` (the reference's kernels); `bufs[i]` is operand i's buffer. */
+export function runPiece(backend: ReferenceBackend, job: Job, bufs: readonly unknown[], j: number): void {
+  const p = job.pieces[j] as PieceSpec;
+  const view = (i: number): View => {
+    const o = job.operands[i] as OperandSpec;
+    return {
+      buf: bufs[i],
+      dtype: o.dtype as DType,
+      shape: o.tail.length ? [...p.shape, ...o.tail] : p.shape,
+      strides: o.strides,
+      offset: p.offsets[i] as number,
+    };
+  };
+  switch (job.kind) {
+    case "ew": {
+      const ins: View[] = [];
+      for (let i = 1; i < job.operands.length; i++) ins.push(view(i));
+      backend.elementwise(job.e as ir.Exp, view(0), ins);
+      return;
+    }
+    case "red":
+      backend.reduce(job.k as ReduceKernel, view(0), view(1), job.nReduced as number);
+      return;
+    case "scan":
+      backend.scan(job.op as "sum" | "prod", view(0), view(1));
+      return;
+  }
+}

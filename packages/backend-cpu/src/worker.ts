@@ -1,75 +1,55 @@
-// A worker of the fast CPU backend's pool (see pool.ts): runs reference kernels on pieces of
-// SharedArrayBuffer-backed views. It blocks in Atomics.wait between jobs and takes its messages
-// synchronously (receiveMessageOnPort), so it never returns to its event loop.
-import { type DType, type ir, type ReduceKernel, ReferenceBackend, type View } from "@lockstep/core";
+// A worker of the fast CPU backend's pool (see pool.ts): claims pieces of parallel ops and runs the
+// reference kernels on them, on SharedArrayBuffer-backed views. It blocks in Atomics.wait between
+// ops and takes its messages synchronously (receiveMessageOnPort): it never returns to its event loop.
+import { ReferenceBackend } from "@lockstep/core";
 import { type MessagePort, receiveMessageOnPort, workerData } from "node:worker_threads";
-import { DONE, ERROR, JOB, type Job, READY, SLOT, type ViewDesc } from "./pool.js";
+import { runPiece } from "./parallel.js";
+import { claim, complete, ERROR, type Job, READY, WAKE } from "./pool.js";
 
 const { ctrl: ctrlBuf, slot, port } = workerData as { ctrl: SharedArrayBuffer; slot: number; port: MessagePort };
 const ctrl = new Int32Array(ctrlBuf);
-const base = slot * SLOT;
 const backend = new ReferenceBackend();
-const bufs = new Map<number, unknown>();
+const known = new Map<number, SharedArrayBuffer>();
 
 interface Message {
-  readonly seq?: number;
   readonly exit?: boolean;
   readonly unreg?: number;
-  readonly reg?: [number, unknown][];
+  readonly reg?: [number, SharedArrayBuffer][];
+  readonly gen?: number;
   readonly job?: Job;
 }
 
-const view = (d: ViewDesc): View => {
-  const buf = d.id === 0 ? d.data : bufs.get(d.id);
-  if (buf === undefined) throw new Error(`unknown buffer ${d.id}`);
-  return { buf, dtype: d.dtype as DType, shape: d.shape, strides: d.strides, offset: d.offset };
-};
-
-function run(job: Job): void {
-  switch (job.kind) {
-    case "ew":
-      backend.elementwise(job.e as ir.Exp, view(job.out), job.inputs.map(view));
-      return;
-    case "red":
-      backend.reduce(job.k as ReduceKernel, view(job.out), view(job.input), job.nReduced);
-      return;
-    case "scan":
-      backend.scan(job.op, view(job.out), view(job.input));
-      return;
-  }
-}
-
-/** Take messages until the one for job `seq` (registrations and unregistrations come before it). */
-function receive(seq: number): Message {
-  for (;;) {
-    const m = receiveMessageOnPort(port);
-    if (!m) {
-      Atomics.wait(ctrl, base + JOB, seq, 0.05); // posted but not queued yet: a short pause
-      continue;
+function work(gen: number, job: Job): void {
+  const count = job.pieces.length;
+  let bufs: unknown[] | null = null;
+  for (let j = claim(ctrl, gen, count); j >= 0; j = claim(ctrl, gen, count)) {
+    try {
+      bufs ??= job.operands.map((o) => {
+        if (o.id === 0) return o.data;
+        const b = known.get(o.id);
+        if (b === undefined) throw new Error(`unknown buffer ${o.id}`);
+        return new (globalThis as unknown as Record<string, new (b: SharedArrayBuffer) => unknown>)[o.array]!(b);
+      });
+      runPiece(backend, job, bufs, j);
+    } catch (err) {
+      port.postMessage(err instanceof Error ? (err.stack ?? err.message) : String(err));
+      Atomics.store(ctrl, ERROR, slot + 1);
     }
-    const msg = m.message as Message;
-    if (msg.unreg !== undefined) bufs.delete(msg.unreg);
-    if (msg.reg) for (const [id, b] of msg.reg) bufs.set(id, b);
-    if (msg.seq === seq) return msg;
+    complete(ctrl, count);
   }
 }
 
-Atomics.store(ctrl, base + READY, 1);
-let last = Atomics.load(ctrl, base + JOB);
-for (;;) {
-  Atomics.wait(ctrl, base + JOB, last);
-  const seq = Atomics.load(ctrl, base + JOB);
-  if (seq === last) continue;
-  const msg = receive(seq);
-  if (msg.exit) break;
-  try {
-    run(msg.job as Job);
-  } catch (err) {
-    port.postMessage(err instanceof Error ? (err.stack ?? err.message) : String(err));
-    Atomics.store(ctrl, base + ERROR, 1);
+Atomics.store(ctrl, READY + slot, 1);
+let wake = Atomics.load(ctrl, WAKE);
+for (let exit = false; !exit; ) {
+  Atomics.wait(ctrl, WAKE, wake);
+  wake = Atomics.load(ctrl, WAKE);
+  for (let m = receiveMessageOnPort(port); m; m = receiveMessageOnPort(port)) {
+    const msg = m.message as Message;
+    if (msg.unreg !== undefined) known.delete(msg.unreg);
+    if (msg.reg) for (const [id, b] of msg.reg) known.set(id, b);
+    if (msg.job) work(msg.gen as number, msg.job);
+    if (msg.exit) exit = true;
   }
-  last = seq;
-  Atomics.store(ctrl, base + DONE, seq);
-  Atomics.notify(ctrl, base + DONE);
 }
 port.close();

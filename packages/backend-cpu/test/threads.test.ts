@@ -47,12 +47,12 @@ describe("kernels split over threads equal the reference bit for bit", () => {
   beforeAll(() => {
     torch.manualSeed(3);
     Object.assign(inputs, {
-      x: torch.randn([1 << 17]),
-      y: torch.randn([1 << 17]),
+      x: torch.randn([1 << 18]),
+      y: torch.randn([1 << 18]),
       m: torch.randn([256, 1024]),
       b: torch.randn([1024]),
       odd: torch.randn([3, 100_003]),
-      i64: torch.randint(-1000, 1000, [512, 300]),
+      i64: torch.randint(-1000, 1000, [1024, 300]),
     });
     for (const [k, v] of Object.entries(inputs)) refInputs[k] = v.to("reference");
   });
