@@ -35,7 +35,7 @@ import {
   findBlas,
   installHint,
 } from "./blas.js";
-import { collapse, numelOf, runPiece, split } from "./parallel.js";
+import { collapse, numelOf, runPiece, shiftCoord, split } from "./parallel.js";
 import {
   existingPool,
   getPool,
@@ -318,9 +318,13 @@ export class FastCpuBackend extends ReferenceBackend {
     c: { shape: number[]; strides: number[][] },
     tails: readonly (readonly number[])[],
     work: number,
+    coords = false,
   ): boolean {
     const parts = w.ready.length + 1;
-    const want = Math.min(MAX_PIECES, PIECES_PER_THREAD * parts, Math.max(parts, Math.floor(work / PIECE_WORK)));
+    // A kernel reading coordinates compiles once per distinct piece start (each copy with its own
+    // JIT warm-up): one piece per thread there.
+    const perThread = coords ? 1 : PIECES_PER_THREAD;
+    const want = Math.min(MAX_PIECES, perThread * parts, Math.max(parts, Math.floor(work / PIECE_WORK)));
     const pieces = split(
       c.shape,
       c.strides,
@@ -336,7 +340,8 @@ export class FastCpuBackend extends ReferenceBackend {
       if (!o) return false;
       operands.push(o);
     }
-    const job: Job = { kind, ...extra, operands, pieces };
+    const es = coords ? pieces.map((p) => shiftCoord(extra.e as ir.Exp, p.dim, p.start, ir)) : undefined;
+    const job: Job = { kind, ...extra, es, operands, pieces };
     const bufs = views.map((v) => v.buf);
     w.pool.run(w.ready, job, bufs, (j) => runPiece(reference, job, bufs, j));
     return true;
@@ -351,7 +356,6 @@ export class FastCpuBackend extends ReferenceBackend {
     const w = this.#workers();
     if (!w) return false;
     const uses = expUses(e);
-    if (uses.coords) return false; // coordinates are relative to the view: a piece would see its own
     const n = numelOf(out.shape);
     if (n * uses.cost < ELEMENTWISE_WORK) return false;
     // An input in the output's buffer is safe only at the output's own positions (read, then written).
@@ -360,22 +364,16 @@ export class FastCpuBackend extends ReferenceBackend {
       if (v.buf === out.buf && (uses.gloads.has(i) || !sameLayout(v, out))) return false;
     }
     const views = [out, ...inputs];
-    const c = collapse(
-      out.shape,
-      views.map((v) => v.strides),
-    );
-    if (
-      !this.#run(
-        w,
-        "ew",
-        { e },
-        views,
-        c,
-        views.map(() => NO_TAIL),
-        numelOf(out.shape),
-      )
-    )
-      return false;
+    // A kernel reading output coordinates keeps its dims (no merging) and each piece gets its own
+    // copy of the expression with the split dim's coordinate shifted by the piece's start.
+    const c = uses.coords
+      ? { shape: out.shape.slice(), strides: views.map((v) => v.strides.slice()) }
+      : collapse(
+          out.shape,
+          views.map((v) => v.strides),
+        );
+    const tails = views.map(() => NO_TAIL);
+    if (!this.#run(w, "ew", { e }, views, c, tails, n, uses.coords)) return false;
     this.parallelCounters.elementwise++;
     return true;
   }

@@ -43,6 +43,9 @@ export interface Piece {
   readonly shape: number[];
   /** One offset per operand. */
   readonly offsets: number[];
+  /** The dim split, and where along it this piece starts. */
+  readonly dim: number;
+  readonly start: number;
 }
 
 /**
@@ -55,7 +58,7 @@ export function split(
   offsets: readonly number[],
   parts: number,
 ): Piece[] {
-  if (shape.length === 0 || parts < 2) return [{ shape: shape.slice(), offsets: offsets.slice() }];
+  if (shape.length === 0 || parts < 2) return [{ shape: shape.slice(), offsets: offsets.slice(), dim: 0, start: 0 }];
   let d = shape.findIndex((n) => n >= 4 * parts);
   if (d < 0) {
     d = 0;
@@ -69,7 +72,12 @@ export function split(
     const end = Math.floor(((j + 1) * size) / p);
     const sh = shape.slice();
     sh[d] = end - start;
-    pieces.push({ shape: sh, offsets: offsets.map((o, i) => o + start * ((strides[i] as readonly number[])[d] as number)) });
+    pieces.push({
+      shape: sh,
+      offsets: offsets.map((o, i) => o + start * ((strides[i] as readonly number[])[d] as number)),
+      dim: d,
+      start,
+    });
   }
   return pieces;
 }
@@ -97,7 +105,7 @@ export function runPiece(backend: ReferenceBackend, job: Job, bufs: readonly unk
     case "ew": {
       const ins: View[] = [];
       for (let i = 1; i < job.operands.length; i++) ins.push(view(i));
-      backend.elementwise(job.e as ir.Exp, view(0), ins);
+      backend.elementwise((job.es?.[j] ?? job.e) as ir.Exp, view(0), ins);
       return;
     }
     case "red":
@@ -107,4 +115,43 @@ export function runPiece(backend: ReferenceBackend, job: Job, bufs: readonly unk
       backend.scan(job.op as "sum" | "prod", view(0), view(1));
       return;
   }
+}
+
+/**
+ * `e` for a piece that starts at `start` along output dim `dim`: the kernel sees its piece's own
+ * coordinates (from 0), so coord(dim) becomes coord(dim) + start. Shared subexpressions stay shared.
+ */
+export function shiftCoord(e: ir.Exp, dim: number, start: number, irNs: typeof ir): ir.Exp {
+  if (start === 0) return e;
+  const memo = new Map<ir.Exp, ir.Exp>();
+  const shifted = irNs.bin("add", irNs.coord(dim), irNs.konst(start, "int32"));
+  const walk = (x: ir.Exp): ir.Exp => {
+    let y = memo.get(x);
+    if (y) return y;
+    switch (x.k) {
+      case "coord":
+        y = x.d === dim ? shifted : x;
+        break;
+      case "gload":
+        y = { ...x, off: walk(x.off) };
+        break;
+      case "un":
+      case "cast":
+      case "bitcast":
+        y = { ...x, a: walk(x.a) } as ir.Exp;
+        break;
+      case "bin":
+        y = { ...x, a: walk(x.a), b: walk(x.b) };
+        break;
+      case "fma":
+      case "select":
+        y = { ...x, a: walk(x.a), b: walk(x.b), c: walk(x.c) } as ir.Exp;
+        break;
+      default:
+        y = x;
+    }
+    memo.set(x, y);
+    return y;
+  };
+  return walk(e);
 }

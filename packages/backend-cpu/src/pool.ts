@@ -57,6 +57,8 @@ export interface PieceSpec {
 export interface Job {
   readonly kind: "ew" | "red" | "scan";
   readonly e?: unknown;
+  /** Per-piece expressions (kernels that read output coordinates: each piece's are shifted). */
+  readonly es?: readonly unknown[];
   readonly k?: unknown;
   readonly nReduced?: number;
   readonly op?: "sum" | "prod";

@@ -53,6 +53,8 @@ describe("kernels split over threads equal the reference bit for bit", () => {
       b: torch.randn([1024]),
       odd: torch.randn([3, 100_003]),
       i64: torch.randint(-1000, 1000, [1024, 300]),
+      ix: torch.randint(-3, 4, [4, 4, 64, 64]).float(),
+      iw: torch.randint(-3, 4, [8, 4, 3, 3]).float(),
     });
     for (const [k, v] of Object.entries(inputs)) refInputs[k] = v.to("reference");
   });
@@ -82,6 +84,15 @@ describe("kernels split over threads equal the reference bit for bit", () => {
     ["cumsum over columns", (t) => (t.m as Tensor).cumsum(0), true],
     ["cumprod", (t) => (t.m as Tensor).mul(0.01).add(1).cumprod(1), true],
     ["softmax", (t) => (t.m as Tensor).softmax(1), true],
+    // kernels that read output coordinates: each piece's expression has its coordinate shifted
+    ["max_pool2d (coordinates)", (t) => nn.functional.maxPool2d((t.m as Tensor).reshape([4, 4, 128, 128]), 2), true],
+    ["triu (coordinates)", (t) => (t.m as Tensor).reshape([512, 512]).triu(1), true],
+    // integer values: BLAS's GEMM is exact (any order), so the reference's bits
+    [
+      "conv2d (im2col reads coordinates)",
+      (t) => nn.functional.conv2d(t.ix as Tensor, t.iw as Tensor, null, { padding: 1 }),
+      true,
+    ],
   ];
 
   for (const [name, f, parallel] of cases)
@@ -127,6 +138,30 @@ describe("kernels split over threads equal the reference bit for bit", () => {
     } finally {
       torch.usePortableNumerics(false);
       await setThreads(2);
+    }
+  });
+
+  it("many ops in a row, with freed buffers reused (and the pool resized between them)", async () => {
+    const run = (x: Tensor): Tensor => {
+      let acc = x.mul(0);
+      for (let i = 0; i < 40; i++) {
+        const next = torch.tidy(() =>
+          acc.add(
+            x
+              .mul(i % 7)
+              .exp()
+              .sub(1),
+          ),
+        );
+        acc.dispose();
+        acc = next;
+      }
+      return acc;
+    };
+    const want = await bits(run(refInputs.x as Tensor));
+    for (const threads of [2, 3, 1, 2]) {
+      await setThreads(threads);
+      sameBits(await bits(run(inputs.x as Tensor)), want, `40 chained ops at ${threads} threads`);
     }
   });
 
