@@ -2,13 +2,15 @@
 import { ValueError } from "./errors.js";
 import { currentScope, keep, popScope, pushScope, Tensor } from "./tensor.js";
 
-function collect(x: unknown, into: Set<Tensor>, seen = new Set<unknown>()): void {
+function collect(x: unknown, into: Set<Tensor>, seen?: Set<unknown>): void {
   if (x instanceof Tensor) {
     into.add(x);
     if (x.grad) into.add(x.grad);
     return;
   }
-  if (x === null || typeof x !== "object" || seen.has(x)) return;
+  if (x === null || typeof x !== "object") return;
+  seen ??= new Set<unknown>();
+  if (seen.has(x)) return;
   seen.add(x);
   if (Array.isArray(x)) for (const v of x) collect(v, into, seen);
   else if (x instanceof Map) for (const v of x.values()) collect(v, into, seen);
@@ -32,7 +34,7 @@ export function tidy<T>(fn: () => T): T {
     throw new ValueError("tidy", "fn must be synchronous (ops are synchronous; await readback outside tidy)");
   }
   const kept = new Set<Tensor>();
-  collect(result, kept);
+  if (result !== undefined && result !== null) collect(result, kept);
   const parent = currentScope();
   for (const t of scope) {
     if (!kept.has(t)) t.dispose();
