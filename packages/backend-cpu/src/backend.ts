@@ -61,13 +61,20 @@ import {
 //   exp 64K 0.988 → 0.650 (1.52×), 256K 4.05 → 2.31 (1.75×), 1M 16.3 → 9.27 (1.76×)
 //   sum 64K 0.059 → 0.078 (0.75×), 256K 0.211 → 0.189 (1.12×), 1M 0.839 → 0.560 (1.50×), 16M 13.0 → 6.9 (1.87×)
 // A worker starts its first piece ~50–130 µs after the op is posted on this loaded machine (a bare
-// Atomics ping-pong takes 6–20 µs), so an op must be worth a few hundred µs to gain.
+// Atomics ping-pong takes 6–20 µs), so an op must be worth a few hundred µs to gain. Streaming
+// kernels scale poorly here (memset of a reused 6 MB buffer: ~1.6 ms on one thread and no faster on
+// two — memory bandwidth), compute-heavy ones (exp, full sums) nearly 2×.
 /** Storages this large are SharedArrayBuffer-backed (allocating one costs no more than a plain one from 256 elements up). */
 export const SHARED_MIN = 1024;
 /** Elementwise kernels with fewer output elements stay on the main thread (without looking at the kernel)… */
 export const ELEMENTWISE_MIN = 16384;
-/** …and so do those with fewer than this many elements × cost (IR nodes, libm calls 10): add from ~90K elements, exp from ~26K. */
-const ELEMENTWISE_WORK = 262144;
+/**
+ * …and so do those with fewer than this many elements × cost (IR nodes, libm calls 10): add from
+ * ~175K elements, exp from ~48K. At 256K (add from ~90K) the MLP benchmark step, whose only large
+ * kernels are its first layer's optimizer updates (200K elements, right after BLAS calls), was ~10%
+ * slower than without threads in 4 of 5 paired runs (noisy); add 256K alone still gained 1.2×.
+ */
+const ELEMENTWISE_WORK = 524288;
 /** Reductions over at least this many input elements run in parallel. */
 export const REDUCE_MIN = 262144;
 /** Scans over at least this many elements (with at least two rows) run in parallel. */
@@ -163,6 +170,11 @@ export interface FastCpuOptions {
   readonly requireBlas?: boolean;
   /** Where the one-time "no BLAS" notice goes (default: process.emitWarning, once per process). */
   readonly warn?: (message: string) => void;
+  /**
+   * false: no worker threads — elementwise/reduce/scan kernels stay on the main thread (BLAS still
+   * follows torch.setNumThreads). Default true.
+   */
+  readonly parallel?: boolean;
 }
 
 export interface CpuBackendInfo {
@@ -209,12 +221,14 @@ export class FastCpuBackend extends ReferenceBackend {
   override readonly name: string;
   readonly #blas: BlasLibrary | null;
   readonly #fallbackReason: string | null;
+  readonly #parallel: boolean;
   #unsubscribe: (() => void) | null = null;
   /** What matmul did, for tests and profiling: BLAS calls, operands packed into scratch, reference fallbacks. */
   readonly counters = { gemm: 0, packed: 0, reference: 0 };
 
   constructor(opts: FastCpuOptions = {}) {
     super();
+    this.#parallel = opts.parallel !== false;
     let reason: string | null = null;
     let lib: BlasLibrary | null = null;
     if (opts.blas === false) reason = "BLAS disabled by the option { blas: false }";
@@ -269,7 +283,7 @@ export class FastCpuBackend extends ReferenceBackend {
   /** Resolves once the worker threads have started (ops run on the main thread until they have). */
   async threadsReady(): Promise<void> {
     const n = this.threads();
-    if (n > 1) await getPool(n - 1).whenReady();
+    if (n > 1 && this.#parallel) await getPool(n - 1).whenReady();
     else existingPool()?.resize(0);
   }
 
@@ -277,7 +291,7 @@ export class FastCpuBackend extends ReferenceBackend {
   readonly parallelCounters = { elementwise: 0, reduce: 0, reduceBlocks: 0, scan: 0 };
 
   override alloc(dtype: DType, numel: number): unknown {
-    if (numel < SHARED_MIN) return super.alloc(dtype, numel);
+    if (numel < SHARED_MIN || !this.#parallel) return super.alloc(dtype, numel);
     const C = (super.alloc(dtype, 0) as TypedArray).constructor as unknown as SharedCtor & { BYTES_PER_ELEMENT: number };
     const arr = new C(sharedBuffer(numel * C.BYTES_PER_ELEMENT));
     track(arr);
@@ -291,7 +305,7 @@ export class FastCpuBackend extends ReferenceBackend {
   /** The pool and its started workers, when this op should go parallel. */
   #workers(): Workers | null {
     const n = this.threads();
-    if (n < 2) return null;
+    if (n < 2 || !this.#parallel) return null;
     const pool = getPool(n - 1);
     const ready = pool.ready();
     return ready.length ? { pool, ready } : null;
