@@ -74,19 +74,43 @@ function requireFloat(op: string, x: Tensor): void {
     throw new DTypeError(op, `expected a floating point tensor, got ${x.dtype} (shape ${fmtShape(x.shape)})`);
 }
 
+/**
+ * Row vectors of ones for the matmuls below: one fill serves every length up to the longest asked
+ * for so far (a narrow of it), instead of a fill per sum.
+ */
+class OnesRows {
+  private t: Tensor | null = null;
+  constructor(private readonly like: Tensor) {}
+  get(k: number): Tensor {
+    if (!this.t || (this.t.shape[1] as number) < k)
+      this.t = ones([1, Math.max(k, 16)], { dtype: this.like.dtype, device: this.like.device });
+    return (this.t.shape[1] as number) === k ? this.t : narrow(this.t, 1, 0, k);
+  }
+}
+
 /** Σ over the rows of [k, m] → [m], sequential in row order from 0 (a matmul by ones: sequential over k). */
-function seqSum(rows: Tensor): Tensor {
+function seqSum(rows: Tensor, ones1?: OnesRows): Tensor {
   const [k, m] = rows.shape as [number, number];
   if (k === 0) return zeros([m], { dtype: rows.dtype, device: rows.device });
-  return reshape(matmul(ones([1, k], { dtype: rows.dtype, device: rows.device }), rows), [m]);
+  const o = ones1 ? ones1.get(k) : ones([1, k], { dtype: rows.dtype, device: rows.device });
+  return reshape(matmul(o, rows), [m]);
+}
+/**
+ * seqSum of rows that are themselves sums from 0 (matmul results: never −0), or null for no rows
+ * (a sum of none adds +0, which changes no such value). One row is its own sum: 0 + 1·x = x.
+ */
+function seqSumOfSums(rows: Tensor, ones1: OnesRows): Tensor | null {
+  const k = rows.shape[0] as number;
+  if (k === 0) return null;
+  if (k === 1) return reshape(rows, [rows.shape[1] as number]);
+  return seqSum(rows, ones1);
 }
 /** Sequential sums of consecutive groups of `size` rows of [g·size, m] → [g, m]. */
-function groupSums(rows: Tensor, size: number): Tensor {
+function groupSums(rows: Tensor, size: number, ones1: OnesRows): Tensor {
   const [n, m] = rows.shape as [number, number];
   const g = n / size;
   if (g === 0) return zeros([0, m], { dtype: rows.dtype, device: rows.device });
-  const ones3 = ones([1, size], { dtype: rows.dtype, device: rows.device });
-  return reshape(matmul(ones3, reshape(rows, [g, size, m])), [g, m]);
+  return reshape(matmul(ones1.get(size), reshape(rows, [g, size, m])), [g, m]);
 }
 /** PyTorch's utils::CeilLog2. */
 const ceilLog2 = (x: number): number => (x <= 2 ? 1 : 32 - Math.clz32(x - 1));
@@ -95,34 +119,48 @@ const ceilLog2 = (x: number): number => (x <= 2 ? 1 : 32 - Math.clz32(x - 1));
  * PyTorch's multi_row_sum (aten/src/ATen/native/cpu/SumKernel.cpp) down the rows of [n, m]: rows
  * are summed sequentially in chunks of S = 2^max(4, ⌊ceil_log2(n)/4⌋); chunk sums accumulate in a
  * level-1 accumulator that is flushed into level 2 every S chunks, level 2 into level 3 every S²;
- * the leftover rows, then levels 1, 2, 3 are added at the end.
+ * the leftover rows, then levels 1, 2, 3 are added at the end (n ≥ 1).
+ *
+ * Every partial result is a matmul's sum from +0, so never −0: accumulators that received nothing
+ * (+0) are left out of the final additions (x + 0 = x for every such x), and a level holding one
+ * row is that row.
  */
-function cascadeRows(a: Tensor): Tensor {
+function cascadeRows(a: Tensor, ones1 = new OnesRows(a)): Tensor {
   const n = a.shape[0] as number;
   const s = 1 << Math.max(4, Math.floor(ceilLog2(n) / 4));
   const full = Math.floor(n / s);
-  const chunks = groupSums(narrow(a, 0, 0, full * s), s);
+  const chunks = groupSums(narrow(a, 0, 0, full * s), s, ones1);
   const g1 = Math.floor(full / s);
-  const level1 = groupSums(narrow(chunks, 0, 0, g1 * s), s);
-  const acc1 = seqSum(narrow(chunks, 0, g1 * s, full - g1 * s));
+  const level1 = groupSums(narrow(chunks, 0, 0, g1 * s), s, ones1);
+  const acc1 = seqSumOfSums(narrow(chunks, 0, g1 * s, full - g1 * s), ones1);
   const g2 = Math.floor(g1 / s);
-  const level2 = groupSums(narrow(level1, 0, 0, g2 * s), s);
-  const acc2 = seqSum(narrow(level1, 0, g2 * s, g1 - g2 * s));
-  const acc3 = seqSum(level2);
-  const acc0 = seqSum(narrow(a, 0, full * s, n - full * s));
-  return add(add(add(acc0, acc1), acc2), acc3);
+  const level2 = groupSums(narrow(level1, 0, 0, g2 * s), s, ones1);
+  const acc2 = seqSumOfSums(narrow(level1, 0, g2 * s, g1 - g2 * s), ones1);
+  const acc3 = seqSumOfSums(level2, ones1);
+  const acc0 = n - full * s > 0 ? seqSum(narrow(a, 0, full * s, n - full * s), ones1) : null;
+  let total: Tensor | null = null;
+  for (const part of [acc0, acc1, acc2, acc3]) if (part) total = total ? add(total, part) : part;
+  return total ?? zeros([a.shape[1] as number], { dtype: a.dtype, device: a.device });
 }
-/** PyTorch's row_sum: four interleaved cascades (rows ≡ k mod 4), the leftover rows added to the first, then summed in order. */
-function cascadeRowsIlp4(a: Tensor): Tensor {
+/**
+ * PyTorch's row_sum: four interleaved cascades (rows ≡ k mod 4), the leftover rows added to the
+ * first, then summed in order. The four cascades run as one, over [n/4, 4·m] (lane k's columns are
+ * k·m … k·m + m − 1): each column's cascade is independent of the others.
+ */
+function cascadeRowsIlp4(a: Tensor, ones1 = new OnesRows(a)): Tensor {
   const [n, m] = a.shape as [number, number];
   const q = Math.floor(n / 4);
-  const lanes = reshape(narrow(a, 0, 0, q * 4), [q, 4, m]);
-  const partial = [0, 1, 2, 3].map((k) =>
-    q > 0 ? cascadeRows(lanes.select(1, k)) : zeros([m], { dtype: a.dtype, device: a.device }),
-  );
+  const partial =
+    q > 0
+      ? reshape(cascadeRows(reshape(narrow(a, 0, 0, q * 4), [q, 4 * m]), ones1), [4, m])
+      : zeros([4, m], { dtype: a.dtype, device: a.device });
   const rest = narrow(a, 0, q * 4, n - q * 4);
-  const p0 = rest.shape[0] ? seqSum(cat([unsqueeze(partial[0] as Tensor, 0), rest], 0)) : (partial[0] as Tensor);
-  return add(add(add(p0, partial[1] as Tensor), partial[2] as Tensor), partial[3] as Tensor);
+  // (((p0 + p1) + p2) + p3) is seqSum's order once p0 is a sum from 0 (0 + p0 = p0), where the
+  // matmul accumulates in the dtype itself (16-bit floats accumulate in float32, rounding once)
+  const wide = a.dtype === "float32" || a.dtype === "float64";
+  if (rest.shape[0] === 0 && wide) return seqSum(partial, ones1);
+  const p0 = rest.shape[0] ? seqSum(cat([narrow(partial, 0, 0, 1), rest], 0), ones1) : partial.select(0, 0);
+  return add(add(add(p0, partial.select(0, 1)), partial.select(0, 2)), partial.select(0, 3));
 }
 
 /**
@@ -171,11 +209,13 @@ function columnSumsImpl(g: Tensor): Tensor {
   if (m === 1) return reshape(torchVectorSum(reshape(x, [n])), [1]);
   const v = g.dtype === "float64" ? 4 : 8;
   const plain = m >= v ? 4 * v * Math.floor(m / (4 * v)) : 4 * Math.floor(m / 4);
+  const ones1 = new OnesRows(x);
   const parts: Tensor[] = [];
-  if (plain > 0) parts.push(cascadeRows(narrow(x, 1, 0, plain)));
-  if (plain < m) parts.push(cascadeRowsIlp4(narrow(x, 1, plain, m - plain)));
-  // the output starts at 0 and the sum is added to it (0 + s: −0 becomes +0)
-  return add(parts.length === 1 ? (parts[0] as Tensor) : cat(parts, 0), 0);
+  if (plain > 0) parts.push(cascadeRows(narrow(x, 1, 0, plain), ones1));
+  if (plain < m) parts.push(cascadeRowsIlp4(narrow(x, 1, plain, m - plain), ones1));
+  // PyTorch's output starts at 0 and the sum is added to it: 0 + s = s here, as the cascades'
+  // sums start from +0 themselves (never −0)
+  return parts.length === 1 ? (parts[0] as Tensor) : cat(parts, 0);
 }
 
 // ---------------------------------------------------------------- linear

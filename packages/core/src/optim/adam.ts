@@ -3,8 +3,10 @@
 // are Python floats: `beta ** step` is glibc's pow (see libm.ts), `math.sqrt` is correctly rounded.
 
 import { ValueError } from "../errors.js";
+import { bin, type Exp, fma, un } from "../ir.js";
 import { keep } from "../memory.js";
-import { full, zerosLike } from "../ops/creation.js";
+import { elementwise, fromStorageArray } from "../ops/core.js";
+import { encodeValues, full, zerosLike } from "../ops/creation.js";
 import { add, neg, sqrt } from "../ops/elementwise.js";
 import type { Tensor } from "../tensor.js";
 import { addcdiv_, addcmul_, axpy_, divScalar, maximumInto, scale_ } from "./kernels.js";
@@ -48,6 +50,63 @@ function initState(state: ParamState, p: Tensor, amsgrad: boolean): void {
   if (amsgrad) state.maxExpAvgSq = keep(zerosLike(p));
 }
 
+/**
+ * adamUpdate without amsgrad for float32/float64 (whose ops compute in the dtype itself, so that
+ * nothing is rounded between them): the same IR operations in the same order as the op-by-op path,
+ * fused into three kernels — exp_avg, exp_avg_sq, then the parameter with its denominator inline —
+ * instead of eight, with the seven scalars in one small tensor (one host write instead of six).
+ */
+function adamUpdateFused(
+  p: Tensor,
+  grad: Tensor,
+  expAvg: Tensor,
+  expAvgSq: Tensor,
+  betas: [number, number],
+  eps: number,
+  stepSize: number,
+  biasCorrection2Sqrt: number,
+): void {
+  const d = p.dtype;
+  const [beta1, beta2] = betas;
+  const c = fromStorageArray(
+    encodeValues(d, [beta1, 1 - beta1, beta2, 1 - beta2, biasCorrection2Sqrt, eps, -stepSize]),
+    [7],
+    d,
+    p.device,
+  );
+  const k = (i: number): Tensor => c.select(0, i);
+  // exp_avg.mul_(beta1).add_(grad, alpha=1 - beta1): scale_ then axpy_ (fma(grad, α, ·))
+  elementwise(
+    "adam_exp_avg",
+    [expAvg, grad, k(0), k(1)],
+    d,
+    d,
+    ([m, g, b1, a1]) => fma(g as Exp, a1 as Exp, bin("mul", m as Exp, b1 as Exp)),
+    expAvg,
+  );
+  // exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2): fma(value·grad, grad, ·)
+  elementwise(
+    "adam_exp_avg_sq",
+    [expAvgSq, grad, k(2), k(3)],
+    d,
+    d,
+    ([v, g, b2, a2]) => fma(bin("mul", a2 as Exp, g as Exp), g as Exp, bin("mul", v as Exp, b2 as Exp)),
+    expAvgSq,
+  );
+  // denom = (exp_avg_sq.sqrt() / bias_correction2_sqrt).add_(eps); param.addcdiv_(exp_avg, denom, value=-step_size)
+  elementwise(
+    "adam_param",
+    [p, expAvg, expAvgSq, k(4), k(5), k(6)],
+    d,
+    d,
+    ([x, m, v, bc2, e, nss]) => {
+      const denom = bin("add", bin("div", un("sqrt", v as Exp), bc2 as Exp), e as Exp);
+      return bin("add", x as Exp, bin("div", bin("mul", nss as Exp, m as Exp), denom));
+    },
+    p,
+  );
+}
+
 /** The shared tail of Adam and AdamW after the decay: moments, bias corrections, update. */
 function adamUpdate(p: Tensor, grad: Tensor, state: ParamState, group: ParamGroup, stepT: Tensor): void {
   const [beta1, beta2] = group.betas as [number, number];
@@ -55,13 +114,18 @@ function adamUpdate(p: Tensor, grad: Tensor, state: ParamState, group: ParamGrou
   const eps = group.eps as number;
   const expAvg = state.expAvg as Tensor;
   const expAvgSq = state.expAvgSq as Tensor;
-  axpy_(scale_(expAvg, beta1), grad, 1 - beta1);
-  addcmul_(scale_(expAvgSq, beta2), grad, grad, 1 - beta2);
   const step = stepT.itemSync() as number;
   const biasCorrection1 = 1 - pow(beta1, step);
   const biasCorrection2 = 1 - pow(beta2, step);
   const stepSize = lr / biasCorrection1;
   const biasCorrection2Sqrt = Math.sqrt(biasCorrection2);
+  const wide = p.dtype === "float32" || p.dtype === "float64";
+  if (!group.amsgrad && wide && grad.dtype === p.dtype) {
+    adamUpdateFused(p, grad, expAvg, expAvgSq, [beta1, beta2], eps, stepSize, biasCorrection2Sqrt);
+    return;
+  }
+  axpy_(scale_(expAvg, beta1), grad, 1 - beta1);
+  addcmul_(scale_(expAvgSq, beta2), grad, grad, 1 - beta2);
   let denom: Tensor;
   if (group.amsgrad) {
     const maxSq = state.maxExpAvgSq as Tensor;
