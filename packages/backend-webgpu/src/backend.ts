@@ -134,12 +134,7 @@ export class WebGPUBackend implements Backend {
 
   /** Dispatch a kernel over `threads` invocations, or over its own grid of workgroups (`k.groups`). */
   /** `overwritten`: see overwrittenBuffers. */
-  private run(
-    k: Kernel & { groups?: [number, number, number] },
-    slots: Slots,
-    threads: number,
-    overwritten?: GPUBuffer[],
-  ): void {
+  private run(k: Kernel & { groups?: [number, number, number] }, slots: Slots, threads: number, overwritten?: GPUBuffer[]): void {
     const buffers = slots.bufs.map((b) => ({ buffer: (b.buf as GpuStorage).buffer, writable: b.writable }));
     const params = Uint32Array.from(k.params, (x) => x >>> 0);
     if (k.groups) this.rt.dispatchGroups(k.source, buffers, params, k.groups, overwritten);

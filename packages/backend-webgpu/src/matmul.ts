@@ -4,9 +4,10 @@
 // products for k = 0, 1, …, K-1 in turn (tiles are visited in k order and k runs in order within
 // a tile), each product and each sum rounded to f32 (or wrapped, for int32). Positions past M, N
 // or K are staged as 0: a padded k adds 0·0 = +0, which leaves any accumulator unchanged (it
-// starts at +0 and a sum with +0 is never -0). Products pass through opq (wgsl_lib.ts: an xor with
-// a zero the compiler cannot see) before the add, so no driver can contract them into an FMA (a
-// multiplication by an opaque 1.0 is not enough: lavapipe's compiler contracts through it).
+// starts at +0 and a sum with +0 is never -0). Products are xored with opq's hidden zero (wgsl_lib.ts:
+// a zero the compiler cannot see, read once per invocation) before the add, so no driver can
+// contract them into an FMA (a multiplication by an opaque 1.0 is not enough: lavapipe's compiler
+// contracts through it).
 import type { DType, View } from "@lockstep/core";
 import { declareBuffers, type Kernel, rawLoad, rawStore, type Slots, slotsKey } from "./kernels.js";
 import { PRELUDE } from "./runtime.js";
@@ -50,10 +51,14 @@ function shapeFor(shared: boolean, M: number, N: number): Shape {
 
 const sources = new Map<string, string>();
 
-/** How products are kept out of FMAs: "opq" (default), or "one" (× an opaque 1.0; for comparisons only). */
-function guard(): "opq" | "one" {
+/**
+ * How products are kept out of FMAs: "xz" (default: opq's xor with the hidden zero, read once per
+ * invocation), "opq" (the wgsl_lib helper per product), or "one" (× an opaque 1.0, which does not
+ * stop lavapipe; for comparisons only).
+ */
+function guard(): "xz" | "opq" | "one" {
   const env = typeof process !== "undefined" ? process.env?.LOCKSTEP_WEBGPU_MM_GUARD : undefined;
-  return env === "one" ? "one" : "opq";
+  return env === "one" || env === "opq" ? env : "xz";
 }
 
 /**
@@ -106,13 +111,12 @@ function matmulSource(d: DType, slots: Slots, shape: Shape, shared: boolean, uni
   const cols = Array.from({ length: RN }, (_, i) => i);
   const each = (f: (r: number, c: number) => string) => rows.flatMap((r) => cols.map((c) => f(r, c))).join(" ");
   // every accumulator and operand is a named scalar (no arrays): drivers keep them in registers.
-  // f32: the product goes through opq (see the header); i32 wraps and has no contraction
-  const viaOne = guard() === "one";
-  if (isF && !viaOne) ctx.lib.add("opq");
+  // f32: the product is xored with the hidden zero (see the header); i32 wraps and has no contraction
+  const g = guard();
+  if (isF && g === "opq") ctx.lib.add("opq");
+  const guarded = (p: string) => (g === "one" ? `${p} * o` : g === "opq" ? `opq(${p})` : `bitcast<f32>(bitcast<u32>(${p}) ^ z)`);
   const macs = each((r, c) =>
-    isF
-      ? `acc${r}_${c} = acc${r}_${c} + ${viaOne ? `(a${r} * b${c}) * o` : `opq(a${r} * b${c})`};`
-      : `acc${r}_${c} = acc${r}_${c} + a${r} * b${c};`,
+    isF ? `acc${r}_${c} = acc${r}_${c} + ${guarded(`(a${r} * b${c})`)};` : `acc${r}_${c} = acc${r}_${c} + a${r} * b${c};`,
   );
   const stores = each(
     (r, c) =>
@@ -176,7 +180,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   let abase = P[4] + bt * P[5];
   let bbase = P[8] + bt * P[9];
   let obase = P[12] + bt * P[13];
-  ${viaOne && isF ? "let o = one();" : ""}
+  ${isF && g === "one" ? "let o = one();" : ""}${isF && g === "xz" ? "let z = bitcast<u32>(one()) ^ 0x3f800000u; // 0, unknown to the compiler (opq's zero)" : ""}
   ${decl}
   ${body}
   ${stores}
