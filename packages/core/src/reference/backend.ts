@@ -6,7 +6,8 @@ import { type Exp, expKey, usesCoords } from "../ir.js";
 import { fromStorage, type RenderContext, renderExp, toStorage } from "./render.js";
 import * as scalar from "./scalar.js";
 
-const R: Record<string, unknown> = { ...scalar, id: (x: number) => x };
+// SEL: the scratch slots of branch-free selects (render.ts); kernels never interleave on a thread.
+const R: Record<string, unknown> = { ...scalar, id: (x: number) => x, SEL: new Float64Array(2) };
 type Kernel = (...args: unknown[]) => void;
 const cache = new Map<string, Kernel>();
 
