@@ -634,7 +634,6 @@ function recordPool(
 /** Per-plane flat index (h·W + w, int64) of each window's maximum: the first maximum, or the last NaN. */
 function maxIndices(x: Tensor, win: Window): Tensor {
   const shape = [x.shape[0] as number, x.shape[1] as number, win.h.out, win.w.out];
-  if (fixedWindows(win)) return noGrad(() => scanTaps(x, win, "int64", (scan) => cast(scan.index, "int64")));
   const cd = opmath(x.dtype);
   const [b, c, oh, ow] = [coord(0), coord(1), coord(2), coord(3)];
   let best = konst(Number.NEGATIVE_INFINITY, cd);
@@ -652,16 +651,22 @@ function maxIndices(x: Tensor, win: Window): Tensor {
   return runKernel(shape, "int64", x.device, cast(index, "int64"), [x]);
 }
 
-/** Tap (i, j) of fixed windows: its pixel position, whether it lies inside the input, and its plane index. */
-function fixedTap(win: Window, i: number, j: number): { valid: Exp; flat: Exp } {
-  const h = tapPosition(win.h, coord(2), i32(i));
-  const w = tapPosition(win.w, coord(3), i32(j));
+/** Whether tap (i, j) of the current output's fixed window lies inside the input. */
+function tapInside(win: Window, i: number, j: number): Exp {
   // unpadded windows never leave the input: no bounds test
-  const inside = win.h.pad === 0 && win.w.pad === 0 && paddedExtent(win.h) === win.h.size && paddedExtent(win.w) === win.w.size;
-  return {
-    valid: inside ? konst(true, "bool") : and(h.valid, w.valid),
-    flat: bin("add", bin("mul", h.pos, i32(win.w.size)), w.pos),
-  };
+  const unpadded = win.h.pad === 0 && win.w.pad === 0 && paddedExtent(win.h) === win.h.size && paddedExtent(win.w) === win.w.size;
+  if (unpadded) return konst(true, "bool");
+  return and(tapPosition(win.h, coord(2), i32(i)).valid, tapPosition(win.w, coord(3), i32(j)).valid);
+}
+
+/** The flat plane index (h·W + w, int64) of each output's tap, from its row-major tap number. */
+function tapsToIndices(tap: Tensor, win: Window): Tensor {
+  const t = load(0, "int32");
+  const ti = bin("div", t, i32(win.w.taps));
+  const tj = bin("sub", t, bin("mul", ti, i32(win.w.taps)));
+  const h = tapPosition(win.h, coord(2), ti).pos;
+  const w = tapPosition(win.w, coord(3), tj).pos;
+  return runKernel(tap.shape, "int64", tap.device, cast(bin("add", bin("mul", h, i32(win.w.size)), w), "int64"), [], [tap]);
 }
 
 /** The tap views [B, C, OH, OW] of a padded input, in row-major tap order. */
@@ -678,7 +683,8 @@ function tapViews(xp: Tensor, win: Window): View[] {
 
 /**
  * max_pool2d's window scan over fixed windows, reading each tap from a strided view of the padded
- * input (no per-element offsets): `result` picks what to store from the scan's final maximum and index.
+ * input (no per-element offsets): `result` picks what to store from the scan's final maximum and
+ * its row-major tap number (int32: the int64 plane index is derived only where it is asked for).
  */
 function scanTaps(x: Tensor, win: Window, dtype: DType, result: (scan: { best: Exp; index: Exp }) => Exp): Tensor {
   const cd = opmath(x.dtype);
@@ -688,11 +694,10 @@ function scanTaps(x: Tensor, win: Window, dtype: DType, result: (scan: { best: E
   let t = 0;
   for (let i = 0; i < win.h.taps; i++)
     for (let j = 0; j < win.w.taps; j++, t++) {
-      const tap = fixedTap(win, i, j);
       const v = cast(load(t, x.dtype), cd);
-      const take = and(tap.valid, bin("or", bin("lt", index, i32(0)), bin("or", bin("gt", v, best), un("isnan", v))));
+      const take = and(tapInside(win, i, j), bin("or", bin("lt", index, i32(0)), bin("or", bin("gt", v, best), un("isnan", v))));
       best = select(take, v, best);
-      index = select(take, tap.flat, index);
+      index = select(take, i32(t), index);
     }
   const out = empty([x.shape[0] as number, x.shape[1] as number, win.h.out, win.w.out], dtype, x.device);
   if (out.numel() > 0) out._storage.backend.elementwise(cast(result({ best, index }), dtype), out._view(), tapViews(xp, win));
@@ -705,7 +710,7 @@ function scanTaps(x: Tensor, win: Window, dtype: DType, result: (scan: { best: E
  * outputs whose maximum is that tap add their gradient to its pixel (each pixel has at most one
  * window, so these are exactly the scatter's adds).
  */
-function maxPoolGradByTaps(g: Tensor, idx: Tensor, win: Window, shape: readonly number[]): Tensor {
+function maxPoolGradByTaps(g: Tensor, tap: Tensor, win: Window, shape: readonly number[]): Tensor {
   return noGrad(() => {
     const [batch, channels, height, width] = shape as [number, number, number, number];
     const [hp, wp] = [paddedExtent(win.h), paddedExtent(win.w)];
@@ -713,16 +718,14 @@ function maxPoolGradByTaps(g: Tensor, idx: Tensor, win: Window, shape: readonly 
     const targets = tapViews(gp, win);
     const pixels = targets[0]?.shape ?? [];
     const gv = broadcastView(g, pixels);
-    const iv = broadcastView(idx, pixels);
-    let t = 0;
-    for (let i = 0; i < win.h.taps; i++)
-      for (let j = 0; j < win.w.taps; j++, t++) {
-        const tap = fixedTap(win, i, j);
-        const mine = and(tap.valid, bin("eq", cast(load(2, "int64"), "int32"), tap.flat));
-        const e = bin("add", load(0, g.dtype), select(mine, load(1, g.dtype), konst(0, g.dtype)));
-        const target = targets[t] as View;
-        if (g.numel() > 0) gp._storage.backend.elementwise(e, target, [target, gv, iv]);
-      }
+    const tv = broadcastView(tap, pixels);
+    for (let t = 0; t < targets.length; t++) {
+      // the scan only takes taps inside the input, so tap t's pixel is real wherever it was taken
+      const mine = bin("eq", load(2, "int32"), i32(t));
+      const e = bin("add", load(0, g.dtype), select(mine, load(1, g.dtype), konst(0, g.dtype)));
+      const target = targets[t] as View;
+      if (g.numel() > 0) gp._storage.backend.elementwise(e, target, [target, gv, tv]);
+    }
     if (win.h.pad === 0 && win.w.pad === 0 && hp === height && wp === width) return gp;
     const inside = makeView(
       gp,
@@ -777,20 +780,40 @@ export function maxPool2d(input: Tensor, kernelSize: SpatialSize, opts: MaxPoolO
   const op = "max_pool2d";
   const x = pooledInput(op, input, isFloating, "a floating point");
   const win = poolWindow(op, x, kernelSize, opts);
-  const idx = maxIndices(x, win);
-  const fixed = fixedWindows(win);
-  const values = noGrad(() => (fixed ? scanTaps(x, win, x.dtype, (scan) => cast(scan.best, x.dtype)) : takeFromPlanes(x, idx)));
-  const y = recordPool("MaxPool2DWithIndicesBackward0", input, values, [idx], (g, [si]) => {
-    if (!fixed || !disjointWindows(win)) return putIntoPlanes(g, si as Tensor, x.shape);
+  const unbatch = (t: Tensor): Tensor => (input.ndim === 3 ? makeView(t, t.shape.slice(1), t.strides.slice(1), t.offset) : t);
+  if (!fixedWindows(win)) {
+    const idx = maxIndices(x, win);
+    const y = recordPool(
+      "MaxPool2DWithIndicesBackward0",
+      input,
+      noGrad(() => takeFromPlanes(x, idx)),
+      [idx],
+      (g, [si]) => putIntoPlanes(g, si as Tensor, x.shape),
+    );
+    return opts.returnIndices ? [y, unbatch(idx)] : y;
+  }
+  const tap = noGrad(() => scanTaps(x, win, "int32", (scan) => scan.index));
+  const values = noGrad(() => scanTaps(x, win, x.dtype, (scan) => cast(scan.best, x.dtype)));
+  const y = recordPool("MaxPool2DWithIndicesBackward0", input, values, [tap], (g, [st]) => {
+    const taps = st as Tensor;
+    if (!disjointWindows(win))
+      return putIntoPlanes(
+        g,
+        noGrad(() => tapsToIndices(taps, win)),
+        x.shape,
+      );
+    const gx = maxPoolGradByTaps(g, taps, win, x.shape);
     // the gradient of the by-taps gradient is takeFromPlanes, as putIntoPlanes's (double backward)
-    const gx = maxPoolGradByTaps(g, si as Tensor, win, x.shape);
-    attachGrad("MaxPool2DWithIndicesBackwardBackward0", [g], [gx], [si as Tensor], ([gg], [sj]) => [
-      takeFromPlanes(gg as Tensor, sj as Tensor),
+    attachGrad("MaxPool2DWithIndicesBackwardBackward0", [g], [gx], [taps], ([gg], [sj]) => [
+      takeFromPlanes(
+        gg as Tensor,
+        noGrad(() => tapsToIndices(sj as Tensor, win)),
+      ),
     ]);
     return gx;
   });
   if (!opts.returnIndices) return y;
-  return [y, input.ndim === 3 ? makeView(idx, idx.shape.slice(1), idx.strides.slice(1), idx.offset) : idx];
+  return [y, unbatch(noGrad(() => tapsToIndices(tap, win)))];
 }
 
 /** A [rows, cols] tensor of per-output divisors in `dtype`. */
