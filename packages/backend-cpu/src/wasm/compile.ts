@@ -1,0 +1,478 @@
+// Compiles core's scalar IR for elementwise kernels to WebAssembly SIMD (4 lanes of float32).
+// Supported: float32 values (load, const, cast, neg/abs/sqrt, add/sub/mul/div, maximum/minimum
+// with the reference's NaN and signed-zero rules, fma with the reference's fmaf rounding, isnan/
+// isinf/isfinite, comparisons), bool values (load, const, and/or/xor/not, comparisons, casts to and
+// from float32) and select; float32 outputs and bool/uint8 outputs of bool expressions; every input
+// contiguous over the n output elements or a 0-stride scalar. Anything else: null (use the JS kernel).
+//
+// Every lane computes exactly what the reference's JS computes for that element, in the same
+// IEEE operations (wasm float arithmetic rounds to nearest, no flush-to-zero), so results are
+// bitwise the reference's except NaN payloads. Values live in v128 registers: float32 as f32x4,
+// bool as an i32x4 mask (all ones = true). The last n mod 4 elements are computed as a full vector
+// (reading up to 15 bytes past an input's end, which the heap keeps allocatable) and stored lane by lane.
+import { type DType, type ir, ir as irNs } from "@lockstep/core";
+import { Wasm, type WasmMemory } from "./api.js";
+import { Code, encodeModule, I32, Op, Simd, V128 } from "./encode.js";
+import { defaultHeap } from "./heap.js";
+
+type Exp = ir.Exp;
+
+/** Where input i's elements are: "contig" (element k at ptr + k·size) or "scalar" (one element, broadcast). */
+export type InputLayout = "contig" | "scalar";
+
+/** (outPtr, ...inPtrs, n): byte offsets into the heap's memory, n elements. */
+export type WasmKernel = (...ptrsAndN: number[]) => void;
+
+class Unsupported extends Error {}
+const no = (): never => {
+  throw new Unsupported();
+};
+
+const f32Bytes = (v: number): Uint8Array => {
+  const b = new Uint8Array(16);
+  const f = new Float32Array(b.buffer);
+  f.fill(v);
+  return b;
+};
+const i32Bytes = (v: number): Uint8Array => {
+  const b = new Uint8Array(16);
+  new Int32Array(b.buffer).fill(v);
+  return b;
+};
+const f64Bytes = (v: number): Uint8Array => {
+  const b = new Uint8Array(16);
+  new Float64Array(b.buffer).fill(v);
+  return b;
+};
+const CANONICAL_NAN = (() => {
+  const b = new Uint8Array(16);
+  new Uint32Array(b.buffer).fill(0x7fc00000);
+  return b;
+})();
+const ZERO = new Uint8Array(16);
+const ONES = i32Bytes(-1);
+
+type Kind = "f32" | "bool";
+const kindOf = (d: DType): Kind => (d === "float32" ? "f32" : d === "bool" ? "bool" : no());
+
+const F32_CMP: Record<string, number> = {
+  eq: Simd.f32x4Eq,
+  ne: Simd.f32x4Ne,
+  lt: Simd.f32x4Lt,
+  le: Simd.f32x4Le,
+  gt: Simd.f32x4Gt,
+  ge: Simd.f32x4Ge,
+};
+const F32_ARITH: Record<string, number> = {
+  add: Simd.f32x4Add,
+  sub: Simd.f32x4Sub,
+  mul: Simd.f32x4Mul,
+  div: Simd.f32x4Div,
+};
+
+/** Builds one kernel's function body. Parameters: 0 = out, 1..nIn = inputs, nIn+1 = n. */
+class Builder {
+  readonly code = new Code();
+  readonly locals: number[] = [];
+  private memo = new Map<Exp, number>();
+  private uses = new Map<Exp, number>();
+  private free: number[] = [];
+
+  constructor(
+    readonly nIn: number,
+    readonly inputDtypes: readonly DType[],
+    readonly layout: readonly InputLayout[],
+  ) {}
+
+  get nParams(): number {
+    return this.nIn + 2;
+  }
+
+  private newLocal(type: number): number {
+    this.locals.push(type);
+    return this.nParams + this.locals.length - 1;
+  }
+  temp(): number {
+    return this.free.pop() ?? this.newLocal(V128);
+  }
+  release(l: number): void {
+    this.free.push(l);
+  }
+  i32Local(): number {
+    return this.newLocal(I32);
+  }
+
+  countUses(e: Exp): void {
+    const n = (this.uses.get(e) ?? 0) + 1;
+    this.uses.set(e, n);
+    if (n > 1) return;
+    switch (e.k) {
+      case "un":
+      case "cast":
+        this.countUses(e.a);
+        break;
+      case "bin":
+        this.countUses(e.a);
+        this.countUses(e.b);
+        break;
+      case "fma":
+      case "select":
+        this.countUses(e.a);
+        this.countUses(e.b);
+        this.countUses(e.c);
+        break;
+    }
+  }
+
+  resetMemo(): void {
+    this.memo = new Map();
+  }
+
+  /** Push e's vector value. Shared subexpressions are kept in locals (kept for the whole body). */
+  emit(e: Exp): void {
+    const c = this.code;
+    const m = this.memo.get(e);
+    if (m !== undefined) {
+      c.local(Op.localGet, m);
+      return;
+    }
+    this.emitNode(e);
+    if ((this.uses.get(e) ?? 0) > 1 && e.k !== "const") {
+      const l = this.newLocal(V128);
+      c.local(Op.localTee, l);
+      this.memo.set(e, l);
+    }
+  }
+
+  private emitNode(e: Exp): void {
+    const c = this.code;
+    switch (e.k) {
+      case "const": {
+        const v = Number(e.v);
+        if (e.dtype === "float32") c.v128(Number.isNaN(v) ? CANONICAL_NAN : f32Bytes(v));
+        else if (e.dtype === "bool") c.v128(v !== 0 ? ONES : ZERO);
+        else no();
+        return;
+      }
+      case "load": {
+        const d = this.inputDtypes[e.i];
+        if (d === undefined || d !== e.dtype || (d !== "float32" && d !== "bool")) no();
+        const p = 1 + e.i;
+        const scalar = this.layout[e.i] === "scalar";
+        c.local(Op.localGet, p);
+        if (d === "float32") c.mem(scalar ? Simd.load32Splat : Simd.load, scalar ? 2 : 2);
+        else {
+          // bytes → lane masks: nonzero byte → 0xff, widened to 32 bits with sign extension
+          if (scalar) c.mem(Simd.load8Splat, 0);
+          else c.mem(Simd.load32Zero, 0);
+          c.v128(ZERO).simd(Simd.i8x16Ne);
+          if (!scalar) c.simd(Simd.i16x8ExtendLowI8x16S).simd(Simd.i32x4ExtendLowI16x8S);
+        }
+        return;
+      }
+      case "cast": {
+        const from = kindOf(e.a.dtype);
+        const to = kindOf(e.dtype);
+        this.emit(e.a);
+        if (from === to) return;
+        if (to === "f32")
+          c.v128(f32Bytes(1)).simd(Simd.and); // true → 1.0, false → +0
+        else c.v128(ZERO).simd(Simd.f32x4Ne); // +(a !== 0): NaN → true
+        return;
+      }
+      case "un":
+        this.unary(e.op, kindOf(e.a.dtype), e.a);
+        return;
+      case "bin":
+        this.binary(e.op, kindOf(e.a.dtype), kindOf(e.b.dtype), e.a, e.b);
+        return;
+      case "select": {
+        if (kindOf(e.a.dtype) !== kindOf(e.b.dtype)) no();
+        this.emit(e.a);
+        this.emit(e.b);
+        this.emitMask(e.c);
+        c.simd(Simd.bitselect);
+        return;
+      }
+      case "fma":
+        if (e.dtype !== "float32" || e.a.dtype !== "float32" || e.b.dtype !== "float32" || e.c.dtype !== "float32") no();
+        this.fma(e.a, e.b, e.c);
+        return;
+      default:
+        no();
+    }
+  }
+
+  /** A condition as a lane mask: bool as is; float32 by JS truthiness (nonzero and not NaN). */
+  private emitMask(e: Exp): void {
+    const k = kindOf(e.dtype);
+    this.emit(e);
+    if (k === "bool") return;
+    const t = this.temp();
+    const c = this.code;
+    c.local(Op.localTee, t).v128(ZERO).simd(Simd.f32x4Lt);
+    c.local(Op.localGet, t).v128(ZERO).simd(Simd.f32x4Gt).simd(Simd.or);
+    this.release(t);
+  }
+
+  private unary(op: ir.UnaryOp, k: Kind, a: Exp): void {
+    const c = this.code;
+    if (k === "bool") {
+      if (op !== "not") no();
+      this.emit(a);
+      c.simd(Simd.not);
+      return;
+    }
+    switch (op) {
+      case "neg":
+        this.emit(a);
+        c.simd(Simd.f32x4Neg);
+        return;
+      case "abs":
+        this.emit(a);
+        c.simd(Simd.f32x4Abs);
+        return;
+      case "sqrt":
+        this.emit(a);
+        c.simd(Simd.f32x4Sqrt);
+        return;
+      case "not": // +(a === 0)
+        this.emit(a);
+        c.v128(ZERO).simd(Simd.f32x4Eq);
+        return;
+      case "isnan": {
+        const t = this.temp();
+        this.emit(a);
+        c.local(Op.localTee, t).local(Op.localGet, t).simd(Simd.f32x4Ne);
+        this.release(t);
+        return;
+      }
+      case "isinf":
+        this.emit(a);
+        c.simd(Simd.f32x4Abs).v128(f32Bytes(Number.POSITIVE_INFINITY)).simd(Simd.f32x4Eq);
+        return;
+      case "isfinite":
+        this.emit(a);
+        c.simd(Simd.f32x4Abs).v128(f32Bytes(Number.POSITIVE_INFINITY)).simd(Simd.f32x4Lt);
+        return;
+      default:
+        no();
+    }
+  }
+
+  private binary(op: string, ka: Kind, kb: Kind, a: Exp, b: Exp): void {
+    const c = this.code;
+    if (ka !== kb) no();
+    if (ka === "bool") {
+      // masks: a op b on 0/1 values
+      const ops: Record<string, () => void> = {
+        and: () => c.simd(Simd.and),
+        mul: () => c.simd(Simd.and),
+        minimum: () => c.simd(Simd.and),
+        or: () => c.simd(Simd.or),
+        add: () => c.simd(Simd.or),
+        maximum: () => c.simd(Simd.or),
+        xor: () => c.simd(Simd.xor),
+        ne: () => c.simd(Simd.xor),
+        eq: () => c.simd(Simd.xor).simd(Simd.not),
+        gt: () => c.simd(Simd.andnot), // a & ~b
+        le: () => c.simd(Simd.andnot).simd(Simd.not),
+      };
+      const swapped: Record<string, () => void> = {
+        lt: () => c.simd(Simd.andnot), // b & ~a
+        ge: () => c.simd(Simd.andnot).simd(Simd.not),
+      };
+      const f = ops[op];
+      const g = swapped[op];
+      if (f) {
+        this.emit(a);
+        this.emit(b);
+        f();
+      } else if (g) {
+        this.emit(b);
+        this.emit(a);
+        g();
+      } else no();
+      return;
+    }
+    const arith = F32_ARITH[op] ?? F32_CMP[op];
+    if (arith !== undefined) {
+      this.emit(a);
+      this.emit(b);
+      c.simd(arith);
+      return;
+    }
+    if (op === "maximum" || op === "minimum") {
+      // NaN if either is NaN, else a > b ? a : b (a < b for minimum): ties go to b
+      const ta = this.temp();
+      const tb = this.temp();
+      this.emit(a);
+      c.local(Op.localSet, ta);
+      this.emit(b);
+      c.local(Op.localSet, tb);
+      c.v128(CANONICAL_NAN);
+      c.local(Op.localGet, ta).local(Op.localGet, tb);
+      c.local(Op.localGet, ta)
+        .local(Op.localGet, tb)
+        .simd(op === "maximum" ? Simd.f32x4Gt : Simd.f32x4Lt);
+      c.simd(Simd.bitselect);
+      c.local(Op.localGet, ta).local(Op.localGet, ta).simd(Simd.f32x4Ne);
+      c.local(Op.localGet, tb).local(Op.localGet, tb).simd(Simd.f32x4Ne).simd(Simd.or);
+      c.simd(Simd.bitselect);
+      this.release(ta);
+      this.release(tb);
+      return;
+    }
+    no();
+  }
+
+  /** The reference's fmaf, lane by lane in float64 (two f64x2 halves). */
+  private fma(a: Exp, b: Exp, cc: Exp): void {
+    const c = this.code;
+    const ins = [a, b, cc].map((x) => {
+      const t = this.temp();
+      this.emit(x);
+      c.local(Op.localSet, t);
+      return t;
+    });
+    const halves: number[] = [];
+    for (const hi of [false, true]) {
+      const [pa, pb, pc] = ins.map(() => this.temp()) as [number, number, number];
+      ins.forEach((t, i) => {
+        c.local(Op.localGet, t);
+        if (hi) c.local(Op.localGet, t).shuffle([8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15]);
+        c.simd(Simd.f64x2PromoteLowF32x4).local(Op.localSet, [pa, pb, pc][i] as number);
+      });
+      const [p, s, r, d, other, bb] = [0, 0, 0, 0, 0, 0].map(() => this.temp()) as number[] as [
+        number,
+        number,
+        number,
+        number,
+        number,
+        number,
+      ];
+      const get = (l: number) => c.local(Op.localGet, l);
+      // p = a*b; s = p + c; r = fr(s); d = s - r; other = r + 2d
+      get(pa).local(Op.localGet, pb).simd(Simd.f64x2Mul).local(Op.localTee, p);
+      get(pc).simd(Simd.f64x2Add).local(Op.localTee, s);
+      c.simd(Simd.f32x4DemoteF64x2Zero).simd(Simd.f64x2PromoteLowF32x4).local(Op.localSet, r);
+      get(s).local(Op.localGet, r).simd(Simd.f64x2Sub).local(Op.localSet, d);
+      get(r).v128(f64Bytes(2)).local(Op.localGet, d).simd(Simd.f64x2Mul).simd(Simd.f64x2Add).local(Op.localSet, other);
+      // bb = s - p; err = p - (s - bb) + (c - bb)
+      get(s).local(Op.localGet, p).simd(Simd.f64x2Sub).local(Op.localSet, bb);
+      // bitselect(other, r, fr(other) === other & err·d > 0)
+      get(other).local(Op.localGet, r);
+      get(other).simd(Simd.f32x4DemoteF64x2Zero).simd(Simd.f64x2PromoteLowF32x4).local(Op.localGet, other).simd(Simd.f64x2Eq);
+      get(p).local(Op.localGet, s).local(Op.localGet, bb).simd(Simd.f64x2Sub).simd(Simd.f64x2Sub);
+      get(pc).local(Op.localGet, bb).simd(Simd.f64x2Sub).simd(Simd.f64x2Add);
+      get(d).simd(Simd.f64x2Mul).v128(ZERO).simd(Simd.f64x2Gt);
+      c.simd(Simd.and).simd(Simd.bitselect);
+      c.simd(Simd.f32x4DemoteF64x2Zero); // exact: r and a chosen other are float32 values
+      const h = this.temp();
+      c.local(Op.localSet, h);
+      halves.push(h);
+      for (const t of [pa, pb, pc, p, s, r, d, other, bb]) this.release(t);
+    }
+    const [lo, hi] = halves as [number, number];
+    c.local(Op.localGet, lo).local(Op.localGet, hi);
+    c.shuffle([0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23]);
+    for (const t of [...ins, lo, hi]) this.release(t);
+  }
+}
+
+function build(e: Exp, outDtype: DType, inputDtypes: readonly DType[], layout: readonly InputLayout[], maxPages: number) {
+  const outKind = kindOf(e.dtype);
+  if (outKind === "f32" ? outDtype !== "float32" : outDtype !== "bool" && outDtype !== "uint8") no();
+  const nIn = inputDtypes.length;
+  if (layout.length !== nIn) no();
+  const B = new Builder(nIn, inputDtypes, layout);
+  B.countUses(e);
+  const c = B.code;
+  const n = nIn + 1;
+  const outSize = outKind === "f32" ? 4 : 1;
+  const inSize = inputDtypes.map((d) => (d === "float32" ? 4 : 1));
+  const v = B.temp();
+  /** Computes e, as stored: float32 lanes, or bool lanes as 0/1 bytes in lanes 0..3 of a byte vector. */
+  const compute = () => {
+    B.resetMemo();
+    B.emit(e);
+    if (outKind === "bool") {
+      c.v128(new Uint8Array(new Int32Array([1, 1, 1, 1]).buffer)).simd(Simd.and);
+      c.local(Op.localTee, v).local(Op.localGet, v);
+      c.shuffle([0, 4, 8, 12, 0, 4, 8, 12, 0, 4, 8, 12, 0, 4, 8, 12]);
+    }
+  };
+  // while (n >= 4) { out[0..4) = e(...); advance; n -= 4 }
+  c.open(Op.block).open(Op.loop);
+  c.local(Op.localGet, n).i32(4).op(Op.i32LtU).br(Op.brIf, 1);
+  c.local(Op.localGet, 0);
+  compute();
+  if (outKind === "f32") c.mem(Simd.store, 2);
+  else c.storeLane(Simd.store32Lane, 0, 0, 0);
+  c.local(Op.localGet, 0)
+    .i32(4 * outSize)
+    .op(Op.i32Add)
+    .local(Op.localSet, 0);
+  for (let i = 0; i < nIn; i++) {
+    if (layout[i] === "scalar") continue;
+    c.local(Op.localGet, 1 + i)
+      .i32(4 * (inSize[i] as number))
+      .op(Op.i32Add)
+      .local(Op.localSet, 1 + i);
+  }
+  c.local(Op.localGet, n).i32(4).op(Op.i32Sub).local(Op.localSet, n);
+  c.br(Op.br, 0);
+  c.op(Op.end).op(Op.end);
+  // tail: 1..3 elements, computed as a full vector and stored lane by lane
+  c.local(Op.localGet, n).open(Op.if);
+  compute();
+  c.local(Op.localSet, v);
+  const lane = outKind === "f32" ? Simd.store32Lane : Simd.store8Lane;
+  const align = outKind === "f32" ? 2 : 0;
+  c.local(Op.localGet, 0).local(Op.localGet, v).storeLane(lane, align, 0, 0);
+  for (let k = 1; k < 3; k++) {
+    c.local(Op.localGet, n).i32(k).op(Op.i32GtU).open(Op.if);
+    c.local(Op.localGet, 0)
+      .local(Op.localGet, v)
+      .storeLane(lane, align, k * outSize, k);
+    c.op(Op.end);
+  }
+  c.op(Op.end);
+  return encodeModule(B.nParams, B.locals, c, maxPages);
+}
+
+const caches = new WeakMap<WasmMemory, Map<string, WasmKernel | null>>();
+
+/**
+ * A WebAssembly kernel computing `e` for n elements, or null where the expression, dtypes or
+ * layout are not supported. Kernels are cached per memory by the expression's key, dtypes and layout.
+ * Pointers are byte offsets into `memory` (default: the process heap); inputs must lie in a
+ * WasmHeap (the kernel may read up to 15 bytes past an input's last element).
+ */
+export function compileElementwise(
+  e: Exp,
+  outDtype: DType,
+  inputDtypes: readonly DType[],
+  layout: readonly InputLayout[],
+  heap: { memory: WasmMemory; maxPages: number } = defaultHeap(),
+): WasmKernel | null {
+  let cache = caches.get(heap.memory);
+  if (!cache) {
+    cache = new Map();
+    caches.set(heap.memory, cache);
+  }
+  const key = `${outDtype}|${inputDtypes.join(",")}|${layout.join(",")}|${irNs.expKey(e)}`;
+  const hit = cache.get(key);
+  if (hit !== undefined) return hit;
+  let kernel: WasmKernel | null = null;
+  try {
+    const bytes = build(e, outDtype, inputDtypes, layout, heap.maxPages);
+    const mod = new Wasm.Module(bytes);
+    const inst = new Wasm.Instance(mod, { env: { memory: heap.memory } });
+    kernel = inst.exports.fn as WasmKernel;
+  } catch (err) {
+    if (!(err instanceof Unsupported)) throw err;
+  }
+  cache.set(key, kernel);
+  return kernel;
+}
