@@ -189,22 +189,30 @@ function reduceSource(k: ReduceKernel, outRank: number, redRank: number, outDtyp
     ? `if (bv === bv && (cnt === 0 || v !== v || v ${better} bv)) { bv = v; bi = cnt; } cnt++;`
     : "let lv = 0; let a = v; while (top > 0 && SL[top - 1] === lv) { a = C(ST[--top], a); lv++; } ST[top] = a; SL[top++] = lv;";
   let leaves: string;
-  if (redRank === 1 && !arg) {
-    // an aligned block of 2^k leaves, summed as the pairwise tree does
+  if (redRank >= 1 && !arg) {
+    // Aligned blocks of 2^k leaves (by their index among all of the output's leaves, `cnt`) are
+    // summed inline as the pairwise tree does: at an index divisible by 2^k the stack holds no
+    // node below level k, so pushing the block's sum equals pushing its leaves one by one.
     const tree = (lo: number, len: number): string =>
       len === 1 ? `M(p + ${lo} * s)` : `C(${tree(lo, len / 2)}, ${tree(lo + len / 2, len / 2)})`;
     const push = (lv: number) =>
       `let lv = ${lv}; while (top > 0 && SL[top - 1] === lv) { a = C(ST[--top], a); lv++; } ST[top] = a; SL[top++] = lv;`;
-    leaves = `const n = RS[0]; const s = RT[0]; let p = base; let t = 0;
-for (; t + 32 <= n; t += 32, p += 32 * s) {
-  let a = ${tree(0, 32)};
-  ${push(5)}
-}
-for (; t + 8 <= n; t += 8, p += 8 * s) {
-  let a = ${tree(0, 8)};
-  ${push(3)}
-}
-for (; t < n; t++, p += s) { const v = M(p); ${pushLeaf} }`;
+    const inner = redRank - 1;
+    let open = "";
+    let close = "";
+    for (let d = 0; d < inner; d++) {
+      const from = d === 0 ? "base" : `r${d - 1}p`;
+      open += `for (let r${d} = 0, r${d}p = ${from}; r${d} < RS[${d}]; r${d}++, r${d}p += RT[${d}]) {\n`;
+      close += "}";
+    }
+    const leaf = `{ const v = M(p); ${pushLeaf} }`;
+    leaves = `${open}const n = RS[${inner}]; const s = RT[${inner}]; let p = ${inner === 0 ? "base" : `r${inner - 1}p`}; let t = 0;
+for (; t < n && (cnt & 7) !== 0; t++, p += s, cnt++) ${leaf}
+for (; t + 8 <= n && (cnt & 31) !== 0; t += 8, p += 8 * s, cnt += 8) { let a = ${tree(0, 8)}; ${push(3)} }
+for (; t + 32 <= n; t += 32, p += 32 * s, cnt += 32) { let a = ${tree(0, 32)}; ${push(5)} }
+for (; t + 8 <= n; t += 8, p += 8 * s, cnt += 8) { let a = ${tree(0, 8)}; ${push(3)} }
+for (; t < n; t++, p += s, cnt++) ${leaf}
+${close}`;
   } else {
     let open = "";
     let close = "";
