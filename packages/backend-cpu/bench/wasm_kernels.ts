@@ -4,6 +4,7 @@
 import { type DType, ir, ReferenceBackend, type View } from "@lockstep/core";
 import { compileElementwise } from "../src/wasm/compile.js";
 import { WasmHeap } from "../src/wasm/heap.js";
+import { compileSumLastDim } from "../src/wasm/reduce.js";
 import { log, round, timeIt, uniform } from "./common.js";
 
 const { load, konst, bin, fma, select } = ir;
@@ -60,4 +61,35 @@ const results = cases.map(({ name, e, nIn }) => {
     bitwise_equal: same,
   };
 });
-console.log(JSON.stringify({ bench: "wasm_kernels", threads: 1, reps, results }, null, 2));
+// sum along the last dim (pairwise order), as [rows, n / rows]
+const sums = [1, 1024].map((rows) => {
+  const cols = Math.floor(n / rows);
+  const map = load(0, "float32");
+  const post = ir.acc("float32");
+  const jsOut = new Float32Array(rows);
+  const jsIn: View = { buf: data[0], dtype: "float32", shape: [rows, cols], strides: [cols, 1], offset: 0 };
+  const jsOutV: View = { buf: jsOut, dtype: "float32", shape: [rows], strides: [1], offset: 0 };
+  const js = timeIt(() => ref.reduce({ op: "sum", map, post }, jsOutV, jsIn, 1), 3, reps);
+  const k = compileSumLastDim("sum", map, post, "float32", "float32", heap);
+  if (!k) throw new Error("sum: no wasm kernel");
+  const inp = heap.allocArray("float32", rows * cols);
+  (inp.array as Float32Array).set((data[0] as Float32Array).subarray(0, rows * cols));
+  const out = heap.allocArray("float32", rows);
+  const wasm = timeIt(() => k(out.offset, inp.offset, rows, cols), 3, reps);
+  const same = Buffer.compare(Buffer.from(jsOut.buffer), Buffer.from(out.array.buffer, out.offset, rows * 4)) === 0;
+  const el = rows * cols;
+  log(
+    `sum [${rows}, ${cols}]: js ${((js / el) * 1e9).toFixed(2)} ns/el, wasm ${((wasm / el) * 1e9).toFixed(2)} ns/el, bitwise equal: ${same}`,
+  );
+  heap.free(inp.offset);
+  heap.free(out.offset);
+  return {
+    op: `sum_last_dim[${rows},${cols}]`,
+    numel: el,
+    js_ns_per_el: round((js / el) * 1e9),
+    wasm_ns_per_el: round((wasm / el) * 1e9),
+    speedup: round(js / wasm, 3),
+    bitwise_equal: same,
+  };
+});
+console.log(JSON.stringify({ bench: "wasm_kernels", threads: 1, reps, results: [...results, ...sums] }, null, 2));

@@ -18,8 +18,18 @@ export const Op = {
   i32Eqz: 0x45,
   i32LtU: 0x49,
   i32GtU: 0x4b,
+  i32GeU: 0x4f,
   i32Add: 0x6a,
   i32Sub: 0x6b,
+  i32Mul: 0x6c,
+  i32And: 0x71,
+  i32Shl: 0x74,
+  i32ShrU: 0x76,
+  f32Load: 0x2a,
+  f32Store: 0x38,
+  f32Add: 0x92,
+  select: 0x1b,
+  else: 0x05,
 } as const;
 
 /** SIMD opcodes (after the 0xfd prefix, LEB128-encoded). */
@@ -30,6 +40,7 @@ export const Simd = {
   store: 0x0b,
   const: 0x0c,
   shuffle: 0x0d,
+  f32x4ExtractLane: 0x1f,
   i8x16Ne: 0x24,
   i32x4Eq: 0x37,
   i32x4Ne: 0x38,
@@ -67,6 +78,7 @@ export const Simd = {
 } as const;
 
 export const I32 = 0x7f;
+export const F32 = 0x7d;
 export const V128 = 0x7b;
 const VOID = 0x40;
 
@@ -117,6 +129,23 @@ export class Code {
   i32(v: number): this {
     this.bytes.push(Op.i32Const);
     sleb(this.bytes, v);
+    return this;
+  }
+  f32(v: number): this {
+    this.bytes.push(0x43);
+    for (const b of new Uint8Array(Float32Array.of(v).buffer)) this.bytes.push(b);
+    return this;
+  }
+  /** A scalar memory access (f32.load / f32.store): alignment exponent and constant byte offset. */
+  scalarMem(o: number, alignLog2: number, offset = 0): this {
+    this.bytes.push(o);
+    uleb(this.bytes, alignLog2);
+    uleb(this.bytes, offset);
+    return this;
+  }
+  lane(o: number, lane: number): this {
+    this.simd(o);
+    this.bytes.push(lane);
     return this;
   }
   simd(o: number): this {
