@@ -35,6 +35,11 @@ const SPECIALS = [
   0.5,
   2,
   3,
+  -2.5,
+  2 ** 31,
+  -(2 ** 31),
+  2147483520,
+  -2147483904,
 ].map(f32);
 
 /** Seeded values: a third specials, a third ordinary numbers, a third random bit patterns. */
@@ -55,6 +60,18 @@ function floats(n: number, seed: number): Float32Array {
   return out;
 }
 
+function ints(n: number, seed: number): Int32Array {
+  const f = floats(n, seed);
+  const sp = [0, 1, -1, 2147483647, -2147483648, 65536, -46341];
+  return Int32Array.from(f, (x, i) =>
+    i % 4 === 0
+      ? (sp[(i >> 2) % sp.length] as number)
+      : i % 4 === 1
+        ? Math.trunc(x * 10) | 0
+        : (new Int32Array(Float32Array.of(x).buffer)[0] as number),
+  );
+}
+
 function bools(n: number, seed: number): Uint8Array {
   const f = floats(n, seed);
   return Uint8Array.from(f, (x) => (x > 0 ? 1 : 0));
@@ -67,7 +84,7 @@ interface Input {
 }
 
 const bitsEqual = (dtype: DType, got: TypedArray, want: TypedArray): boolean => {
-  if (dtype !== "float32") return got.every((v, i) => v === want[i]);
+  if (dtype !== "float32") return got.length === want.length && got.every((v, i) => v === want[i]);
   const g = got as Float32Array;
   const w = want as Float32Array;
   const gb = new Uint32Array(g.buffer, g.byteOffset, g.length);
@@ -136,16 +153,19 @@ function check(e: Exp, outDtype: DType, make: (n: number, seed: number) => Input
 
 const F = (i: number) => load(i, "float32");
 const Bo = (i: number) => load(i, "bool");
+const I = (i: number) => load(i, "int32");
 /** Inputs: one per dtype in `dtypes`; "s" marks scalars. */
 const mk =
-  (dtypes: ("f" | "b" | "fs" | "bs")[]) =>
+  (dtypes: ("f" | "b" | "i" | "fs" | "bs" | "is")[]) =>
   (n: number, seed: number): Input[] =>
     dtypes.map((t, i) => {
       const scalar = t.endsWith("s");
       const len = scalar ? 1 : n;
+      const layout = scalar ? "scalar" : "contig";
+      if (t.startsWith("i")) return { dtype: "int32", data: ints(len, seed * 13 + i * 71 + 1), layout };
       return t.startsWith("f")
-        ? { dtype: "float32", data: floats(len, seed * 31 + i * 977 + 5), layout: scalar ? "scalar" : "contig" }
-        : { dtype: "bool", data: bools(len, seed * 17 + i * 131 + 3), layout: scalar ? "scalar" : "contig" };
+        ? { dtype: "float32", data: floats(len, seed * 31 + i * 977 + 5), layout }
+        : { dtype: "bool", data: bools(len, seed * 17 + i * 131 + 3), layout };
     });
 
 describe("wasm elementwise kernels match the reference bitwise", () => {
@@ -243,6 +263,26 @@ describe("wasm elementwise kernels match the reference bitwise", () => {
     const corrected = [...want.keys()].filter((i) => want[i] !== f32((a[i] as number) * (b[i] as number) + (c[i] as number)));
     expect(corrected.length).toBeGreaterThan(0); // the test does exercise the correction
   });
+  it("int32: wrapping arithmetic, comparisons, predicates, select", () => {
+    for (const op of ["add", "sub", "mul", "maximum", "minimum"] as const) {
+      check(bin(op, I(0), I(1)), "int32", mk(["i", "i"]));
+      check(bin(op, I(0), I(1)), "int32", mk(["i", "is"]));
+      check(bin(op, I(0), konst(-7, "int32")), "int32", mk(["i"]));
+    }
+    for (const op of ["eq", "ne", "lt", "le", "gt", "ge"] as const) check(bin(op, I(0), I(1)), "bool", mk(["i", "i"]));
+    for (const op of ["neg", "abs"] as const) check(un(op, I(0)), "int32", mk(["i"]));
+    for (const op of ["not", "isnan", "isinf", "isfinite"] as const) check(un(op, I(0)), "bool", mk(["i"]));
+    check(select(bin("lt", I(0), I(1)), I(1), I(0)), "int32", mk(["i", "i"]));
+    check(select(I(0), F(1), F(2)), "float32", mk(["i", "f", "fs"]));
+  });
+  it("int32 casts: to/from float32 (x86 cvtt: out of range and NaN give INT_MIN) and bool", () => {
+    check(cast(F(0), "int32"), "int32", mk(["f"]));
+    check(cast(bin("mul", F(0), konst(1e9, "float32")), "int32"), "int32", mk(["f"]));
+    check(cast(I(0), "float32"), "float32", mk(["i"]));
+    check(cast(I(0), "bool"), "bool", mk(["i"]));
+    check(cast(Bo(0), "int32"), "int32", mk(["b"]));
+    check(cast(cast(I(0), "float32"), "int32"), "int32", mk(["i"]));
+  });
   it("shared subexpressions and deeper trees", () => {
     const s = bin("add", F(0), F(1));
     check(bin("mul", s, s), "float32", mk(["f", "f"]));
@@ -258,7 +298,10 @@ describe("wasm elementwise: unsupported cases return null", () => {
     expect(f(un("exp", F(0)), "float32", ["float32"])).toBeNull();
     expect(f(bin("pow", F(0), F(1)), "float32", ["float32", "float32"])).toBeNull();
     expect(f(bin("add", load(0, "float64"), load(1, "float64")), "float64", ["float64", "float64"])).toBeNull();
-    expect(f(bin("add", load(0, "int32"), load(1, "int32")), "int32", ["int32", "int32"])).toBeNull();
+    expect(f(bin("div", I(0), I(1)), "int32", ["int32", "int32"])).toBeNull();
+    expect(f(bin("and", I(0), I(1)), "bool", ["int32", "int32"])).toBeNull();
+    expect(f(un("sign", I(0)), "int32", ["int32"])).toBeNull();
+    expect(f(bin("add", load(0, "uint8"), load(1, "uint8")), "uint8", ["uint8", "uint8"])).toBeNull();
     expect(f(cast(F(0), "float16"), "float16", ["float32"])).toBeNull();
     expect(f(bin("add", F(0), ir.coord(0)), "float32", ["float32"])).toBeNull();
     expect(f(ir.gload(0, "float32", konst(0, "int32")), "float32", ["float32"])).toBeNull();

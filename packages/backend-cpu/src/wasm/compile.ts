@@ -1,15 +1,20 @@
-// Compiles core's scalar IR for elementwise kernels to WebAssembly SIMD (4 lanes of float32).
-// Supported: float32 values (load, const, cast, neg/abs/sqrt, add/sub/mul/div, maximum/minimum
-// with the reference's NaN and signed-zero rules, fma with the reference's fmaf rounding, isnan/
-// isinf/isfinite, comparisons), bool values (load, const, and/or/xor/not, comparisons, casts to and
-// from float32) and select; float32 outputs and bool/uint8 outputs of bool expressions; every input
-// contiguous over the n output elements or a 0-stride scalar. Anything else: null (use the JS kernel).
+// Compiles core's scalar IR for elementwise kernels to WebAssembly SIMD (4 lanes of 32 bits).
+// Supported, with every input contiguous over the n output elements or a 0-stride scalar:
+// - float32: load, const, cast, neg/abs/sqrt, add/sub/mul/div, maximum/minimum with the
+//   reference's NaN and signed-zero rules, fma with the reference's fmaf rounding (in f64x2),
+//   isnan/isinf/isfinite/not, comparisons;
+// - int32: load, const, neg/abs/not, add/sub/mul/maximum/minimum (wrapping), comparisons, casts
+//   to and from float32 (x86 cvtt semantics) and bool;
+// - bool: load, const, and/or/xor/not, add/mul/maximum/minimum, comparisons; select on any kind.
+// Outputs: float32/int32 of their expressions, bool or uint8 of bool ones. Anything else: null
+// (the caller uses the JS kernel).
 //
 // Every lane computes exactly what the reference's JS computes for that element, in the same
 // IEEE operations (wasm float arithmetic rounds to nearest, no flush-to-zero), so results are
 // bitwise the reference's except NaN payloads. Values live in v128 registers: float32 as f32x4,
-// bool as an i32x4 mask (all ones = true). The last n mod 4 elements are computed as a full vector
-// (reading up to 15 bytes past an input's end, which the heap keeps allocatable) and stored lane by lane.
+// int32 as i32x4, bool as an i32x4 mask (all ones = true). The last n mod 4 elements are computed
+// as a full vector (reading up to 15 bytes past an input's end, which the heap keeps allocatable)
+// and stored lane by lane.
 import { type DType, type ir, ir as irNs } from "@lockstep/core";
 import { Wasm, type WasmMemory } from "./api.js";
 import { Code, encodeModule, I32, Op, Simd, V128 } from "./encode.js";
@@ -52,8 +57,8 @@ const CANONICAL_NAN = (() => {
 const ZERO = new Uint8Array(16);
 const ONES = i32Bytes(-1);
 
-type Kind = "f32" | "bool";
-const kindOf = (d: DType): Kind => (d === "float32" ? "f32" : d === "bool" ? "bool" : no());
+type Kind = "f32" | "i32" | "bool";
+const kindOf = (d: DType): Kind => (d === "float32" ? "f32" : d === "int32" ? "i32" : d === "bool" ? "bool" : no());
 
 const F32_CMP: Record<string, number> = {
   eq: Simd.f32x4Eq,
@@ -62,6 +67,19 @@ const F32_CMP: Record<string, number> = {
   le: Simd.f32x4Le,
   gt: Simd.f32x4Gt,
   ge: Simd.f32x4Ge,
+};
+const I32_OPS: Record<string, number> = {
+  add: Simd.i32x4Add, // wraps, as (a + b) | 0
+  sub: Simd.i32x4Sub,
+  mul: Simd.i32x4Mul, // Math.imul
+  maximum: Simd.i32x4MaxS,
+  minimum: Simd.i32x4MinS,
+  eq: Simd.i32x4Eq,
+  ne: Simd.i32x4Ne,
+  lt: Simd.i32x4LtS,
+  le: Simd.i32x4LeS,
+  gt: Simd.i32x4GtS,
+  ge: Simd.i32x4GeS,
 };
 const F32_ARITH: Record<string, number> = {
   add: Simd.f32x4Add,
@@ -151,16 +169,17 @@ class Builder {
         const v = Number(e.v);
         if (e.dtype === "float32") c.v128(Number.isNaN(v) ? CANONICAL_NAN : f32Bytes(v));
         else if (e.dtype === "bool") c.v128(v !== 0 ? ONES : ZERO);
+        else if (e.dtype === "int32") c.v128(i32Bytes(v));
         else no();
         return;
       }
       case "load": {
         const d = this.inputDtypes[e.i];
-        if (d === undefined || d !== e.dtype || (d !== "float32" && d !== "bool")) no();
+        if (d === undefined || d !== e.dtype || (d !== "float32" && d !== "int32" && d !== "bool")) no();
         const p = 1 + e.i;
         const scalar = this.layout[e.i] === "scalar";
         c.local(Op.localGet, p);
-        if (d === "float32") c.mem(scalar ? Simd.load32Splat : Simd.load, scalar ? 2 : 2);
+        if (d !== "bool") c.mem(scalar ? Simd.load32Splat : Simd.load, 2);
         else {
           // bytes → lane masks: nonzero byte → 0xff, widened to 32 bits with sign extension
           if (scalar) c.mem(Simd.load8Splat, 0);
@@ -175,9 +194,21 @@ class Builder {
         const to = kindOf(e.dtype);
         this.emit(e.a);
         if (from === to) return;
-        if (to === "f32")
-          c.v128(f32Bytes(1)).simd(Simd.and); // true → 1.0, false → +0
-        else c.v128(ZERO).simd(Simd.f32x4Ne); // +(a !== 0): NaN → true
+        if (from === "bool")
+          c.v128(to === "f32" ? f32Bytes(1) : i32Bytes(1)).simd(Simd.and); // true → 1, false → +0
+        else if (to === "bool")
+          c.v128(ZERO).simd(from === "f32" ? Simd.f32x4Ne : Simd.i32x4Ne); // +(a !== 0): NaN → true
+        else if (to === "f32")
+          c.simd(Simd.f32x4ConvertI32x4S); // fr(a): round to nearest even
+        else {
+          // R.toI32: trunc inside (-2^31 - 1, 2^31), else (and NaN) INT_MIN
+          const t = this.temp();
+          c.local(Op.localTee, t).simd(Simd.i32x4TruncSatF32x4S).v128(i32Bytes(-2147483648));
+          c.local(Op.localGet, t).v128(f32Bytes(-2147483648)).simd(Simd.f32x4Ge);
+          c.local(Op.localGet, t).v128(f32Bytes(2147483648)).simd(Simd.f32x4Lt).simd(Simd.and);
+          c.simd(Simd.bitselect);
+          this.release(t);
+        }
         return;
       }
       case "un":
@@ -203,11 +234,15 @@ class Builder {
     }
   }
 
-  /** A condition as a lane mask: bool as is; float32 by JS truthiness (nonzero and not NaN). */
+  /** A condition as a lane mask: bool as is; numbers by JS truthiness (nonzero and not NaN). */
   private emitMask(e: Exp): void {
     const k = kindOf(e.dtype);
     this.emit(e);
     if (k === "bool") return;
+    if (k === "i32") {
+      this.code.v128(ZERO).simd(Simd.i32x4Ne);
+      return;
+    }
     const t = this.temp();
     const c = this.code;
     c.local(Op.localTee, t).v128(ZERO).simd(Simd.f32x4Lt);
@@ -221,6 +256,18 @@ class Builder {
       if (op !== "not") no();
       this.emit(a);
       c.simd(Simd.not);
+      return;
+    }
+    if (k === "i32") {
+      // ((-a) | 0), (Math.abs(a) | 0) wrap like the SIMD ops; predicates of ints are constants
+      if (op === "isnan" || op === "isinf" || op === "isfinite") {
+        c.v128(op === "isfinite" ? ONES : ZERO);
+        return;
+      }
+      const o = op === "neg" ? Simd.i32x4Neg : op === "abs" ? Simd.i32x4Abs : op === "not" ? Simd.i32x4Eq : no();
+      this.emit(a);
+      if (op === "not") c.v128(ZERO);
+      c.simd(o);
       return;
     }
     switch (op) {
@@ -293,6 +340,13 @@ class Builder {
         this.emit(a);
         g();
       } else no();
+      return;
+    }
+    if (ka === "i32") {
+      const o = I32_OPS[op] ?? no();
+      this.emit(a);
+      this.emit(b);
+      c.simd(o);
       return;
     }
     const arith = F32_ARITH[op] ?? F32_CMP[op];
@@ -382,15 +436,15 @@ class Builder {
 
 function build(e: Exp, outDtype: DType, inputDtypes: readonly DType[], layout: readonly InputLayout[], maxPages: number) {
   const outKind = kindOf(e.dtype);
-  if (outKind === "f32" ? outDtype !== "float32" : outDtype !== "bool" && outDtype !== "uint8") no();
+  if (outKind === "bool" ? outDtype !== "bool" && outDtype !== "uint8" : outDtype !== e.dtype) no();
   const nIn = inputDtypes.length;
   if (layout.length !== nIn) no();
   const B = new Builder(nIn, inputDtypes, layout);
   B.countUses(e);
   const c = B.code;
   const n = nIn + 1;
-  const outSize = outKind === "f32" ? 4 : 1;
-  const inSize = inputDtypes.map((d) => (d === "float32" ? 4 : 1));
+  const outSize = outKind === "bool" ? 1 : 4;
+  const inSize = inputDtypes.map((d) => (d === "bool" ? 1 : 4));
   const v = B.temp();
   /** Computes e, as stored: float32 lanes, or bool lanes as 0/1 bytes in lanes 0..3 of a byte vector. */
   const compute = () => {
@@ -407,7 +461,7 @@ function build(e: Exp, outDtype: DType, inputDtypes: readonly DType[], layout: r
   c.local(Op.localGet, n).i32(4).op(Op.i32LtU).br(Op.brIf, 1);
   c.local(Op.localGet, 0);
   compute();
-  if (outKind === "f32") c.mem(Simd.store, 2);
+  if (outKind !== "bool") c.mem(Simd.store, 2);
   else c.storeLane(Simd.store32Lane, 0, 0, 0);
   c.local(Op.localGet, 0)
     .i32(4 * outSize)
@@ -427,8 +481,8 @@ function build(e: Exp, outDtype: DType, inputDtypes: readonly DType[], layout: r
   c.local(Op.localGet, n).open(Op.if);
   compute();
   c.local(Op.localSet, v);
-  const lane = outKind === "f32" ? Simd.store32Lane : Simd.store8Lane;
-  const align = outKind === "f32" ? 2 : 0;
+  const lane = outKind !== "bool" ? Simd.store32Lane : Simd.store8Lane;
+  const align = outKind !== "bool" ? 2 : 0;
   c.local(Op.localGet, 0).local(Op.localGet, v).storeLane(lane, align, 0, 0);
   for (let k = 1; k < 3; k++) {
     c.local(Op.localGet, n).i32(k).op(Op.i32GtU).open(Op.if);

@@ -44,6 +44,10 @@ export const Simd = {
   i8x16Ne: 0x24,
   i32x4Eq: 0x37,
   i32x4Ne: 0x38,
+  i32x4LtS: 0x39,
+  i32x4GtS: 0x3b,
+  i32x4LeS: 0x3d,
+  i32x4GeS: 0x3f,
   f32x4Eq: 0x41,
   f32x4Ne: 0x42,
   f32x4Lt: 0x43,
@@ -65,6 +69,13 @@ export const Simd = {
   f64x2PromoteLowF32x4: 0x5f,
   i16x8ExtendLowI8x16S: 0x87,
   i32x4ExtendLowI16x8S: 0xa7,
+  i32x4Abs: 0xa0,
+  i32x4Neg: 0xa1,
+  i32x4Add: 0xae,
+  i32x4Sub: 0xb1,
+  i32x4Mul: 0xb5,
+  i32x4MinS: 0xb6,
+  i32x4MaxS: 0xb8,
   f32x4Abs: 0xe0,
   f32x4Neg: 0xe1,
   f32x4Sqrt: 0xe3,
@@ -75,6 +86,8 @@ export const Simd = {
   f64x2Add: 0xf0,
   f64x2Sub: 0xf1,
   f64x2Mul: 0xf2,
+  i32x4TruncSatF32x4S: 0xf8,
+  f32x4ConvertI32x4S: 0xfa,
 } as const;
 
 export const I32 = 0x7f;
