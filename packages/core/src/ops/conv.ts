@@ -232,6 +232,22 @@ function padInput(x: Tensor, win: Window, fill: number): Tensor {
   return xp;
 }
 
+/** The input-sized interior of a contiguous padded tensor `xp` (padInput's inverse), disposing `xp`. */
+function unpad(xp: Tensor, win: Window): Tensor {
+  const [batch, channels, hp, wp] = xp.shape as [number, number, number, number];
+  if (win.h.pad === 0 && win.w.pad === 0 && hp === win.h.size && wp === win.w.size) return xp;
+  const inside = makeView(
+    xp,
+    [batch, channels, win.h.size, win.w.size],
+    [channels * hp * wp, hp * wp, wp, 1],
+    win.h.pad * wp + win.w.pad,
+  );
+  const x = copyAs(inside);
+  inside.dispose();
+  xp.dispose();
+  return x;
+}
+
 /** The columns of a padded input `xp` as a strided view, dims in `layout` order. */
 function windowView(xp: Tensor, win: Window, layout: Layout): Tensor {
   const [batch, channels] = xp.shape as [number, number];
@@ -297,17 +313,7 @@ function col2imByTaps(cols: Tensor, batch: number, channels: number, win: Window
         target.dispose();
         tap.dispose();
       }
-    if (win.h.pad === 0 && win.w.pad === 0 && hp === win.h.size && wp === win.w.size) return xp;
-    const inside = makeView(
-      xp,
-      [batch, channels, win.h.size, win.w.size],
-      [channels * hp * wp, hp * wp, wp, 1],
-      win.h.pad * wp + win.w.pad,
-    );
-    const x = copyAs(inside);
-    inside.dispose();
-    xp.dispose();
-    return x;
+    return unpad(xp, win);
   });
 }
 
@@ -712,7 +718,7 @@ function scanTaps(x: Tensor, win: Window, dtype: DType, result: (scan: { best: E
  */
 function maxPoolGradByTaps(g: Tensor, tap: Tensor, win: Window, shape: readonly number[]): Tensor {
   return noGrad(() => {
-    const [batch, channels, height, width] = shape as [number, number, number, number];
+    const [batch, channels] = shape as [number, number];
     const [hp, wp] = [paddedExtent(win.h), paddedExtent(win.w)];
     const gp = zeros([batch, channels, hp, wp], { dtype: g.dtype, device: g.device });
     const targets = tapViews(gp, win);
@@ -726,17 +732,7 @@ function maxPoolGradByTaps(g: Tensor, tap: Tensor, win: Window, shape: readonly 
       const target = targets[t] as View;
       if (g.numel() > 0) gp._storage.backend.elementwise(e, target, [target, gv, tv]);
     }
-    if (win.h.pad === 0 && win.w.pad === 0 && hp === height && wp === width) return gp;
-    const inside = makeView(
-      gp,
-      [batch, channels, height, width],
-      [channels * hp * wp, hp * wp, wp, 1],
-      win.h.pad * wp + win.w.pad,
-    );
-    const gx = copyAs(inside);
-    inside.dispose();
-    gp.dispose();
-    return gx;
+    return unpad(gp, win);
   });
 }
 
