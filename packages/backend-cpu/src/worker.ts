@@ -1,8 +1,9 @@
 // A worker of the fast CPU backend's pool (see pool.ts): claims pieces of parallel ops and runs the
 // reference kernels on them, on SharedArrayBuffer-backed views. It blocks in Atomics.wait between
 // ops and takes its messages synchronously (receiveMessageOnPort): it never returns to its event loop.
-import { ReferenceBackend } from "@lockstep/core";
+
 import { type MessagePort, receiveMessageOnPort, workerData } from "node:worker_threads";
+import { ReferenceBackend } from "@lockstep/core";
 import { runPiece } from "./parallel.js";
 import { claim, complete, ERROR, type Job, READY, WAKE } from "./pool.js";
 

@@ -2,8 +2,8 @@
 import type { DType, View } from "@lockstep/core";
 import { declareBuffers, type Kernel, rawLoad, rawStore, type Slots } from "./kernels.js";
 import { ENTRY, PRELUDE } from "./runtime.js";
-import { computeType, fromStorage, isFloat, newContext, type WgslContext } from "./wgsl.js";
 import { SOFT_F64_WGSL } from "./soft_f64.js";
+import { computeType, fromStorage, isFloat, newContext, type WgslContext } from "./wgsl.js";
 import { libSource } from "./wgsl_lib.js";
 
 const noParams = () => {

@@ -38,7 +38,8 @@ export function tidy<T>(fn: () => T): T {
   const parent = currentScope();
   for (const t of scope) {
     if (!kept.has(t)) t.dispose();
-    else if (parent) parent.add(t); // results belong to the enclosing scope
+    else if (parent)
+      parent.add(t); // results belong to the enclosing scope
     else t._track(); // or to nobody: the finalizer's safety net
   }
   return result;

@@ -185,7 +185,9 @@ export function wrapBackend<B extends Backend>(b: B, expand: { on(): boolean; ex
         active ? active.call(b, name, t[k] as (...a: unknown[]) => unknown, [dtype, numel]) : (b as Backend).alloc(dtype, numel),
       );
     } else if (k === "free") {
-      own(k, (buf: unknown) => (active ? active.call(b, name, t[k] as (...a: unknown[]) => unknown, [buf]) : (b as Backend).free(buf)));
+      own(k, (buf: unknown) =>
+        active ? active.call(b, name, t[k] as (...a: unknown[]) => unknown, [buf]) : (b as Backend).free(buf),
+      );
     } else if (PRIMITIVES.has(name)) {
       own(k, (...args: unknown[]) => {
         const fn = t[k] as (...a: unknown[]) => unknown;

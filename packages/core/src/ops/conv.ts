@@ -30,8 +30,8 @@
 //   adaptive pool (whose 1×1 output is PyTorch's mean over H, W). Backward divides the gradient
 //   the same way and adds it to each window element in output order.
 import { autocastActive, autocastOp } from "../amp/autocast.js";
-import type { View } from "../backend.js";
 import { attachGrad, noGrad } from "../autograd/graph.js";
+import type { View } from "../backend.js";
 import { type DType, isFloating } from "../dtype.js";
 import { DTypeError, fmtShape, ShapeError, ValueError } from "../errors.js";
 import { bin, cast, coord, type Exp, gload, konst, load, select, un } from "../ir.js";
