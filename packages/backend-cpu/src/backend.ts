@@ -43,12 +43,17 @@ import {
   MAX_PIECES,
   type OperandSpec,
   type Pool,
+  registerHeapBuffer,
   type Slot,
   sharedBuffer,
   sharedId,
   track,
   unregisterShared,
 } from "./pool.js";
+import { defaultHeap, dtypeBytes, type WasmHeap, wasmElementwise, wasmReduce } from "./wasm/index.js";
+
+/** Storage dtypes kept on the wasm heap: those the wasm kernels compute on. */
+const HEAP_DTYPES: ReadonlySet<DType> = new Set<DType>(["float32", "int32", "bool", "uint8"]);
 
 // Multi-threading (pool.ts, parallel.ts): storages of at least SHARED_MIN elements live on
 // SharedArrayBuffers; elementwise, reduce and scan kernels at least as large as the thresholds below
@@ -175,6 +180,13 @@ export interface FastCpuOptions {
    * follows torch.setNumThreads). Default true.
    */
   readonly parallel?: boolean;
+  /**
+   * false: keep storage in plain/shared typed arrays and run every kernel in JavaScript. Default
+   * true: float32/int32/bool/uint8 storage lives on a WebAssembly heap, and the kernels the wasm
+   * compiler supports (contiguous elementwise, float32 sums along the last dim) run as SIMD code,
+   * bitwise equal to the JavaScript kernels.
+   */
+  readonly wasm?: boolean;
 }
 
 export interface CpuBackendInfo {
@@ -222,13 +234,17 @@ export class FastCpuBackend extends ReferenceBackend {
   readonly #blas: BlasLibrary | null;
   readonly #fallbackReason: string | null;
   readonly #parallel: boolean;
+  readonly #heap: WasmHeap | null;
+  /** Storages on the wasm heap (their byteOffset is their heap address). */
+  readonly #onHeap = new WeakSet<object>();
   #unsubscribe: (() => void) | null = null;
   /** What matmul did, for tests and profiling: BLAS calls, operands packed into scratch, reference fallbacks. */
-  readonly counters = { gemm: 0, packed: 0, reference: 0 };
+  readonly counters = { gemm: 0, packed: 0, reference: 0, wasm: 0 };
 
   constructor(opts: FastCpuOptions = {}) {
     super();
     this.#parallel = opts.parallel !== false;
+    this.#heap = opts.wasm === false ? null : defaultHeap();
     let reason: string | null = null;
     let lib: BlasLibrary | null = null;
     if (opts.blas === false) reason = "BLAS disabled by the option { blas: false }";
@@ -291,6 +307,13 @@ export class FastCpuBackend extends ReferenceBackend {
   readonly parallelCounters = { elementwise: 0, reduce: 0, reduceBlocks: 0, scan: 0 };
 
   override alloc(dtype: DType, numel: number): unknown {
+    const heap = this.#heap;
+    if (heap && HEAP_DTYPES.has(dtype)) {
+      const arr = heap.view(dtype, heap.alloc(Math.max(1, numel) * dtypeBytes(dtype), true), numel);
+      registerHeapBuffer(arr.buffer as SharedArrayBuffer);
+      this.#onHeap.add(arr);
+      return arr;
+    }
     if (numel < SHARED_MIN || !this.#parallel) return super.alloc(dtype, numel);
     const C = (super.alloc(dtype, 0) as TypedArray).constructor as unknown as SharedCtor & { BYTES_PER_ELEMENT: number };
     const arr = new C(sharedBuffer(numel * C.BYTES_PER_ELEMENT));
@@ -299,7 +322,16 @@ export class FastCpuBackend extends ReferenceBackend {
   }
 
   override free(buf: unknown): void {
-    if (typeof buf === "object" && buf !== null) unregisterShared(buf);
+    if (typeof buf !== "object" || buf === null) return;
+    if (this.#onHeap.delete(buf)) (this.#heap as WasmHeap).free((buf as ArrayBufferView).byteOffset);
+    else unregisterShared(buf);
+  }
+
+  /** Whether every view's storage is on the wasm heap (where the wasm kernels can address it). */
+  #heapViews(out: View, inputs: readonly View[]): boolean {
+    if (!this.#heap || !this.#onHeap.has(out.buf as object)) return false;
+    for (const v of inputs) if (!this.#onHeap.has(v.buf as object)) return false;
+    return true;
   }
 
   /** The pool and its started workers, when this op should go parallel. */
@@ -315,7 +347,10 @@ export class FastCpuBackend extends ReferenceBackend {
   #operand(v: View, strides: readonly number[], tail: readonly number[]): OperandSpec | null {
     const id = sharedId(v.buf);
     const b = v.buf as TypedArray;
-    if (id !== 0) return { id, array: b.constructor.name, dtype: v.dtype, strides, tail };
+    if (id !== 0)
+      return b.byteOffset === 0
+        ? { id, array: b.constructor.name, dtype: v.dtype, strides, tail }
+        : { id, array: b.constructor.name, byteOffset: b.byteOffset, length: b.length, dtype: v.dtype, strides, tail };
     if (ArrayBuffer.isView(b) && b.length <= INLINE_MAX) return { id: 0, data: b, array: "", dtype: v.dtype, strides, tail };
     return null;
   }
@@ -362,6 +397,10 @@ export class FastCpuBackend extends ReferenceBackend {
   }
 
   override elementwise(e: ir.Exp, out: View, inputs: readonly View[]): void {
+    if (this.#heapViews(out, inputs) && wasmElementwise(e, out, inputs, this.#heap as WasmHeap)) {
+      this.counters.wasm++;
+      return;
+    }
     if (numelOf(out.shape) < ELEMENTWISE_MIN || !this.#elementwise(e, out, inputs)) super.elementwise(e, out, inputs);
   }
 
@@ -393,6 +432,10 @@ export class FastCpuBackend extends ReferenceBackend {
   }
 
   override reduce(k: ReduceKernel, out: View, input: View, nReduced: number): void {
+    if (this.#heapViews(out, [input]) && wasmReduce(k, out, input, nReduced, this.#heap as WasmHeap)) {
+      this.counters.wasm++;
+      return;
+    }
     if (numelOf(input.shape) < REDUCE_MIN || !this.#reduce(k, out, input, nReduced)) super.reduce(k, out, input, nReduced);
   }
 

@@ -40,6 +40,9 @@ export interface OperandSpec {
   readonly data?: unknown;
   /** The typed array's class name (Float32Array, ...), to view the shared buffer with. */
   readonly array: string;
+  /** Where the storage lies in the buffer (views into the wasm heap); absent: the whole buffer. */
+  readonly byteOffset?: number;
+  readonly length?: number;
   readonly dtype: string;
   /** Strides of the piece's dims followed by the trailing dims' (reduced dims, a scan's last dim). */
   readonly strides: readonly number[];
@@ -110,11 +113,22 @@ export function track(arr: ArrayBufferView): void {
   collected.register(arr, arr.buffer as SharedArrayBuffer, arr);
 }
 
-/** The id of a tracked storage's buffer, or 0 (not shared, or not the whole buffer). */
+/** SharedArrayBuffers of the wasm heap's memory (one per growth): storages are views at offsets in them. */
+const heapBuffers = new WeakSet<SharedArrayBuffer>();
+
+/** Give a wasm heap buffer an id, so that views into it can be sent to the workers (with their offset). */
+export function registerHeapBuffer(sab: SharedArrayBuffer): void {
+  if (heapBuffers.has(sab)) return;
+  heapBuffers.add(sab);
+  ids.set(sab, nextId++);
+}
+
+/** The id of a tracked storage's buffer, or 0 (not shared, or only part of a buffer that is not the heap's). */
 export function sharedId(buf: unknown): number {
-  if (!ArrayBuffer.isView(buf) || buf.byteOffset !== 0) return 0;
+  if (!ArrayBuffer.isView(buf)) return 0;
   const b = buf.buffer;
-  return b instanceof SharedArrayBuffer ? (ids.get(b) ?? 0) : 0;
+  if (!(b instanceof SharedArrayBuffer) || (buf.byteOffset !== 0 && !heapBuffers.has(b))) return 0;
+  return ids.get(b) ?? 0;
 }
 
 /** The storage is freed: its buffer becomes reusable (or is dropped by the workers when too many are kept). */

@@ -29,7 +29,10 @@ function work(gen: number, job: Job): void {
         if (o.id === 0) return o.data;
         const b = known.get(o.id);
         if (b === undefined) throw new Error(`unknown buffer ${o.id}`);
-        return new (globalThis as unknown as Record<string, new (b: SharedArrayBuffer) => unknown>)[o.array]!(b);
+        const C = (globalThis as unknown as Record<string, new (b: SharedArrayBuffer, at?: number, n?: number) => unknown>)[
+          o.array
+        ]!;
+        return o.length === undefined ? new C(b) : new C(b, o.byteOffset, o.length);
       });
       runPiece(backend, job, bufs, j);
     } catch (err) {

@@ -32,7 +32,7 @@ const parallelRuns = (before: Record<string, number>): number =>
   Object.entries(counters()).reduce((s, [k, v]) => s + v - (before[k] ?? 0), 0);
 
 beforeAll(async () => {
-  initCpu();
+  initCpu({ wasm: false }); // the JavaScript kernels on threads (the wasm kernels have their own tests)
   await setThreads(2);
 });
 
@@ -166,7 +166,7 @@ describe("kernels split over threads equal the reference bit for bit", () => {
   });
 
   it("initCpu({ parallel: false }) keeps every kernel on the main thread", async () => {
-    initCpu({ parallel: false });
+    initCpu({ parallel: false, wasm: false });
     try {
       torch.manualSeed(5);
       const big = torch.randn([1 << 19]);
@@ -175,7 +175,7 @@ describe("kernels split over threads equal the reference bit for bit", () => {
       expect(parallelRuns(before)).toBe(0);
       sameBits(got, await bits(big.to("reference").exp().add(1).cumsum(0)), "parallel: false");
     } finally {
-      initCpu({});
+      initCpu({ wasm: false });
       await setThreads(2);
     }
   });
@@ -214,7 +214,7 @@ describe("training on threads", () => {
   }
 
   it("with the reference's matmul: bitwise the reference device at 1, 2 and 3 threads", async () => {
-    initCpu({ blas: false, warn: () => {} });
+    initCpu({ blas: false, wasm: false, warn: () => {} });
     try {
       const want = await train(1, "reference");
       for (const threads of [1, 2, 3]) {
@@ -225,7 +225,27 @@ describe("training on threads", () => {
         if (threads > 1) expect(parallelRuns(before)).toBeGreaterThanOrEqual(12);
       }
     } finally {
-      initCpu({});
+      initCpu({ wasm: false });
+      await setThreads(2);
+    }
+  });
+
+  it("with storage on the wasm heap: wasm kernels and threads give the reference device's bits", async () => {
+    initCpu({ blas: false, warn: () => {} });
+    try {
+      const want = await train(1, "reference");
+      for (const threads of [1, 2]) {
+        const wasmBefore = cpuBackend()?.counters.wasm ?? 0;
+        const before = counters();
+        const got = await train(threads, "cpu");
+        expect(got.losses).toEqual(want.losses);
+        got.params.forEach((p, i) => sameBits(p, want.params[i] as Uint8Array, `parameter ${i} at ${threads} threads`));
+        // the optimizer's and ReLU's contiguous kernels ran as wasm, the rest in JavaScript (split at 2 threads)
+        expect((cpuBackend()?.counters.wasm ?? 0) - wasmBefore).toBeGreaterThanOrEqual(20);
+        if (threads > 1) expect(parallelRuns(before)).toBeGreaterThan(0);
+      }
+    } finally {
+      initCpu({ wasm: false });
       await setThreads(2);
     }
   });
