@@ -84,8 +84,8 @@ const runVerySlow = argv.includes("--slow");
 const { nn } = torch;
 
 function matmulGflops(device: string, n: number, warmup: number, reps: number): number {
-  const a = torch.fromBuffer(uniform(n * n, 1), { shape: [n, n] }).to(device);
-  const b = torch.fromBuffer(uniform(n * n, 2), { shape: [n, n] }).to(device);
+  const a = torch.fromBuffer(uniform(n * n, 1), { shape: [n, n] }).to(device).clone();
+  const b = torch.fromBuffer(uniform(n * n, 2), { shape: [n, n] }).to(device).clone();
   const t = timeIt(
     () => {
       const y = torch.matmul(a, b);
@@ -165,8 +165,8 @@ function lockstepSide(device: "cpu" | "reference", want: (name: string) => boole
   if (want("elementwise"))
     for (const e of ELEMENTWISE) {
       log(`${e.op} ${e.n}: lockstep ${device}`);
-      const a = torch.fromBuffer(uniform(e.n, 1)).to(device);
-      const b = torch.fromBuffer(uniform(e.n, 2)).to(device);
+      const a = torch.fromBuffer(uniform(e.n, 1)).to(device).clone(); // clone: storage the device allocated (fromBuffer wraps the host array as is)
+      const b = torch.fromBuffer(uniform(e.n, 2)).to(device).clone(); // clone: storage the device allocated (fromBuffer wraps the host array as is)
       const op = e.op === "add" ? () => torch.add(a, b) : () => torch.exp(a);
       // ops run synchronously: the result is complete when the call returns (no readback timed)
       const t = timeIt(() => op().dispose(), e.warmup, e.reps);
@@ -175,7 +175,7 @@ function lockstepSide(device: "cpu" | "reference", want: (name: string) => boole
     }
   if (want("sum")) {
     log(`sum ${SUM.n}: lockstep ${device}`);
-    const a = torch.fromBuffer(uniform(SUM.n, 3)).to(device);
+    const a = torch.fromBuffer(uniform(SUM.n, 3)).to(device).clone(); // clone: storage the device allocated (fromBuffer wraps the host array as is)
     const t = timeIt(
       () => {
         const s = torch.sum(a);
@@ -190,8 +190,8 @@ function lockstepSide(device: "cpu" | "reference", want: (name: string) => boole
   }
   if (want("overhead")) {
     log(`per-op overhead: lockstep ${device}`);
-    const a = torch.fromBuffer(new Float32Array([1, 2, 3, 4])).to(device);
-    const b = torch.fromBuffer(new Float32Array([5, 6, 7, 8])).to(device);
+    const a = torch.fromBuffer(new Float32Array([1, 2, 3, 4])).to(device).clone();
+    const b = torch.fromBuffer(new Float32Array([5, 6, 7, 8])).to(device).clone();
     const t = timeIt(
       () => {
         for (let i = 0; i < OVERHEAD.ops; i++) torch.add(a, b).dispose();
