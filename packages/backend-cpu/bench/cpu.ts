@@ -84,8 +84,14 @@ const runVerySlow = argv.includes("--slow");
 const { nn } = torch;
 
 function matmulGflops(device: string, n: number, warmup: number, reps: number): number {
-  const a = torch.fromBuffer(uniform(n * n, 1), { shape: [n, n] }).to(device).clone();
-  const b = torch.fromBuffer(uniform(n * n, 2), { shape: [n, n] }).to(device).clone();
+  const a = torch
+    .fromBuffer(uniform(n * n, 1), { shape: [n, n] })
+    .to(device)
+    .clone();
+  const b = torch
+    .fromBuffer(uniform(n * n, 2), { shape: [n, n] })
+    .to(device)
+    .clone();
   const t = timeIt(
     () => {
       const y = torch.matmul(a, b);
@@ -190,8 +196,14 @@ function lockstepSide(device: "cpu" | "reference", want: (name: string) => boole
   }
   if (want("overhead")) {
     log(`per-op overhead: lockstep ${device}`);
-    const a = torch.fromBuffer(new Float32Array([1, 2, 3, 4])).to(device).clone();
-    const b = torch.fromBuffer(new Float32Array([5, 6, 7, 8])).to(device).clone();
+    const a = torch
+      .fromBuffer(new Float32Array([1, 2, 3, 4]))
+      .to(device)
+      .clone();
+    const b = torch
+      .fromBuffer(new Float32Array([5, 6, 7, 8]))
+      .to(device)
+      .clone();
     const t = timeIt(
       () => {
         for (let i = 0; i < OVERHEAD.ops; i++) torch.add(a, b).dispose();
