@@ -176,8 +176,12 @@ export interface FastCpuOptions {
   /** Where the one-time "no BLAS" notice goes (default: process.emitWarning, once per process). */
   readonly warn?: (message: string) => void;
   /**
-   * false: no worker threads — elementwise/reduce/scan kernels stay on the main thread (BLAS still
-   * follows torch.setNumThreads). Default true.
+   * true: large elementwise/reduce/scan kernels that run as JavaScript are split over worker threads
+   * (torch.setNumThreads). Default false: they stay on the main thread (BLAS still follows
+   * torch.setNumThreads). Off by default because the Fashion-MNIST job hung at its first steps in
+   * 2 of ~12 runs started with a cold tsx cache (workers still loading; the process idle, not
+   * spinning) — not yet diagnosed — and on the 2-core development machine the pool did not make the
+   * training steps faster.
    */
   readonly parallel?: boolean;
   /**
@@ -243,7 +247,7 @@ export class FastCpuBackend extends ReferenceBackend {
 
   constructor(opts: FastCpuOptions = {}) {
     super();
-    this.#parallel = opts.parallel !== false;
+    this.#parallel = opts.parallel === true;
     this.#heap = opts.wasm === false ? null : defaultHeap();
     let reason: string | null = null;
     let lib: BlasLibrary | null = null;

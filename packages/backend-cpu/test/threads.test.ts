@@ -32,7 +32,7 @@ const parallelRuns = (before: Record<string, number>): number =>
   Object.entries(counters()).reduce((s, [k, v]) => s + v - (before[k] ?? 0), 0);
 
 beforeAll(async () => {
-  initCpu({ wasm: false }); // the JavaScript kernels on threads (the wasm kernels have their own tests)
+  initCpu({ parallel: true, wasm: false }); // the JavaScript kernels on threads (the wasm kernels have their own tests)
   await setThreads(2);
 });
 
@@ -175,7 +175,7 @@ describe("kernels split over threads equal the reference bit for bit", () => {
       expect(parallelRuns(before)).toBe(0);
       sameBits(got, await bits(big.to("reference").exp().add(1).cumsum(0)), "parallel: false");
     } finally {
-      initCpu({ wasm: false });
+      initCpu({ parallel: true, wasm: false });
       await setThreads(2);
     }
   });
@@ -214,7 +214,7 @@ describe("training on threads", () => {
   }
 
   it("with the reference's matmul: bitwise the reference device at 1, 2 and 3 threads", async () => {
-    initCpu({ blas: false, wasm: false, warn: () => {} });
+    initCpu({ blas: false, parallel: true, wasm: false, warn: () => {} });
     try {
       const want = await train(1, "reference");
       for (const threads of [1, 2, 3]) {
@@ -225,13 +225,13 @@ describe("training on threads", () => {
         if (threads > 1) expect(parallelRuns(before)).toBeGreaterThanOrEqual(12);
       }
     } finally {
-      initCpu({ wasm: false });
+      initCpu({ parallel: true, wasm: false });
       await setThreads(2);
     }
   });
 
   it("with storage on the wasm heap: wasm kernels and threads give the reference device's bits", async () => {
-    initCpu({ blas: false, warn: () => {} });
+    initCpu({ blas: false, parallel: true, warn: () => {} });
     try {
       const want = await train(1, "reference");
       for (const threads of [1, 2]) {
@@ -245,7 +245,7 @@ describe("training on threads", () => {
         if (threads > 1) expect(parallelRuns(before)).toBeGreaterThan(0);
       }
     } finally {
-      initCpu({ wasm: false });
+      initCpu({ parallel: true, wasm: false });
       await setThreads(2);
     }
   });
@@ -254,7 +254,7 @@ describe("training on threads", () => {
     // OpenBLAS's GEMM can differ between 1 and 2 threads for some K (see src/backend.ts: K ∈
     // {784, 1000, 1100} measured); this model's GEMMs have K ∈ {10, 64, 256, 1024}, which agree.
     // Everything else the pool splits is bitwise thread-count independent by construction.
-    initCpu({});
+    initCpu({ parallel: true });
     const a = await train(2, "cpu");
     const b = await train(2, "cpu");
     const c = await train(1, "cpu");
