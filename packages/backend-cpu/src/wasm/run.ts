@@ -7,6 +7,7 @@
 // output may be the same memory as an input, element for element (in-place ops), but must not
 // partially overlap one (the kernels read 4 elements before writing them).
 import type { ReduceKernel, View } from "@lockstep/core";
+import { numelOf } from "../parallel.js";
 import { compileElementwise, type InputLayout } from "./compile.js";
 import { defaultHeap, dtypeBytes, type WasmHeap } from "./heap.js";
 import { compileSumLastDim } from "./reduce.js";
@@ -26,8 +27,6 @@ function broadcastScalar(shape: readonly number[], strides: readonly number[]): 
   for (let d = 0; d < shape.length; d++) if (shape[d] !== 1 && strides[d] !== 0) return false;
   return true;
 }
-
-const numel = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
 
 /** The byte address of a view's first element. */
 const address = (v: View): number => (v.buf as ArrayBufferView).byteOffset + v.offset * dtypeBytes(v.dtype);
@@ -57,7 +56,7 @@ export function wasmElementwise(
     heap,
   );
   if (!k) return false;
-  const n = numel(out.shape);
+  const n = numelOf(out.shape);
   if (n === 0) return true;
   args.length = 0;
   args.push(address(out));
@@ -78,7 +77,7 @@ export function wasmReduce(
   if (nReduced !== 1 || !dense(out.shape, out.strides) || !dense(input.shape, input.strides)) return false;
   const k = compileSumLastDim(kernel.op, kernel.map, kernel.post, input.dtype, out.dtype, heap);
   if (!k) return false;
-  const rows = numel(out.shape);
+  const rows = numelOf(out.shape);
   if (rows === 0) return true;
   k(address(out), address(input), rows, input.shape[input.shape.length - 1] as number);
   return true;

@@ -32,10 +32,13 @@ export const isTensor = (x: unknown): x is Tensor => x instanceof Tensor;
 /** A 0-dim tensor on a host device: PyTorch lets it combine with tensors on any device, as a scalar. */
 export const isHostScalar = (t: Tensor): boolean => t.ndim === 0 && t._storage.backend.readSync !== undefined;
 
-export function sameDevice(op: string, ts: readonly (Tensor | Scalar | null | undefined)[]): string {
+/** The device tensors `ts` (and `extra`, e.g. an out= tensor) share; host 0-dim tensors go with any. */
+export function sameDevice(op: string, ts: readonly (Tensor | Scalar | null | undefined)[], extra?: Tensor | null): string {
   let dev: string | undefined;
   let host: string | undefined;
-  for (const t of ts) {
+  const n = ts.length;
+  for (let i = 0; i <= n; i++) {
+    const t = i < n ? ts[i] : extra;
     if (!(t instanceof Tensor)) continue;
     t._check(op);
     if (isHostScalar(t)) {
@@ -90,27 +93,10 @@ export function elementwise(
   commonDtype?: DType,
 ): Tensor {
   const n = operands.length;
-  // the common device (as sameDevice), and the broadcast shape, without intermediate arrays
-  let device: string | undefined;
-  let host: string | undefined;
+  const device = sameDevice(op, operands, out);
+  // the broadcast shape, without intermediate arrays where one or two same-shaped tensors take part
   let nT = 0;
-  for (let i = 0; i <= n; i++) {
-    const t = i < n ? operands[i] : out;
-    if (!(t instanceof Tensor)) continue;
-    if (i < n) nT++;
-    t._check(op);
-    if (isHostScalar(t)) {
-      host ??= t.device;
-      continue;
-    }
-    if (device === undefined) device = t.device;
-    else if (t.device !== device)
-      throw new DeviceError(
-        op,
-        `expected all tensors on the same device, found ${device} and ${t.device} (move one with .to(device))`,
-      );
-  }
-  device ??= host ?? "cpu";
+  for (let i = 0; i < n; i++) if (operands[i] instanceof Tensor) nT++;
   let inShape: readonly number[];
   if (nT === 1 || (nT === 2 && sameTensorShapes(operands))) {
     let first: Tensor | undefined;

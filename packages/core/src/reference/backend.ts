@@ -3,6 +3,7 @@
 import type { Backend, ReduceKernel, View } from "../backend.js";
 import { type DType, storageArray, type TypedArray } from "../dtype.js";
 import { type Exp, expKey, usesCoords } from "../ir.js";
+import { isContiguous, numel } from "../shape.js";
 import { fromStorage, type RenderContext, renderExp, toStorage } from "./render.js";
 import * as scalar from "./scalar.js";
 
@@ -68,17 +69,6 @@ const redOffs: number[] = [0, 0];
 const stackF = new Float64Array(64);
 const stackB = new Array<bigint>(64);
 const stackL = new Int32Array(64);
-
-/** Whether `strides` are the contiguous strides of `shape` (size-1 dims may have any stride). */
-function denseStrides(shape: readonly number[], strides: readonly number[]): boolean {
-  let expect = 1;
-  for (let d = shape.length - 1; d >= 0; d--) {
-    const n = shape[d] as number;
-    if (n !== 1 && strides[d] !== expect) return false;
-    expect *= n;
-  }
-  return true;
-}
 
 /** Whether every stride is 0 (a value broadcast to the whole shape). */
 function zeroStrides(strides: readonly number[]): boolean {
@@ -272,11 +262,11 @@ export class ReferenceBackend implements Backend {
     let dense: string | null = null;
     if (!usesCoords(e)) {
       // contiguous out and inputs that are contiguous or broadcast scalars: one flat loop
-      if (denseStrides(out.shape, out.strides)) {
+      if (isContiguous(out.shape, out.strides)) {
         dense = "";
         for (let i = 0; i < nIn; i++) {
           const st = (inputs[i] as View).strides;
-          if (denseStrides(out.shape, st)) dense += "1";
+          if (isContiguous(out.shape, st)) dense += "1";
           else if (zeroStrides(st)) dense += "0";
           else {
             dense = null;
@@ -285,9 +275,7 @@ export class ReferenceBackend implements Backend {
         }
       }
       if (dense !== null) {
-        let n = 1;
-        for (let d = 0; d < out.shape.length; d++) n *= out.shape[d] as number;
-        shape = [n];
+        shape = [numel(out.shape)];
         strides = noStrides;
       } else {
         const all: (readonly number[])[] = [out.strides];
