@@ -93,6 +93,7 @@ const PIECES_PER_THREAD = 4;
 /** …each at least this many elements of work. */
 const PIECE_WORK = 32768;
 const NO_TAIL: readonly number[] = [];
+const NO_VIEWS: readonly View[] = [];
 /** The main thread's share runs the reference's kernels directly (not this backend's overrides). */
 const reference = new ReferenceBackend();
 
@@ -160,6 +161,49 @@ const contiguousStrides = (shape: readonly number[]): number[] => {
   }
   return st;
 };
+
+/**
+ * Lazy zero-fill. A storage from `alloc` reads as zeros (core relies on it: scatter into a fresh
+ * buffer, partial writes, reading a fresh buffer back), but most fresh buffers are first touched by a
+ * kernel that overwrites every element (the output of an add). A heap block reused from the free list
+ * holds old bytes, so instead of clearing it in `alloc` the storage is put here, and every backend
+ * method zero-fills the pending storages it is handed (`#fill`) — except an output the kernel covers
+ * whole (`covers`), which only leaves the set once the kernel has run. Blocks carved from never-used
+ * heap memory are zeros already and are never pending. One set for every FastCpuBackend instance:
+ * they share the heap, and initCpu may replace the backend while its tensors live on. (A pending
+ * storage read by a *reference* backend's kernel — a "cpu" tensor made before initCpu() used as the
+ * out of an op on a never-touched fresh tensor, e.g. torch.empty's — would see the old bytes.)
+ */
+const pendingZero = new Set<object>();
+
+/**
+ * Whether a view reaches every element of its buffer exactly once (offset 0, as many elements as the
+ * buffer, dense in some dim order — row-major, or permuted such as a transpose).
+ */
+function covers(v: View): boolean {
+  if (v.offset !== 0) return false;
+  const shape = v.shape;
+  const strides = v.strides;
+  let n = 1;
+  let rowMajor = true;
+  for (let d = shape.length - 1; d >= 0; d--) {
+    const s = shape[d] as number;
+    if (s !== 1 && strides[d] !== n) rowMajor = false;
+    n *= s;
+  }
+  if (n !== (v.buf as TypedArray).length) return false;
+  if (rowMajor || n === 0) return true;
+  // dense in another order: the dims longer than 1, by stride, each stride the product of the sizes below it
+  const dims: number[] = [];
+  for (let d = 0; d < shape.length; d++) if ((shape[d] as number) > 1) dims.push(d);
+  dims.sort((x, y) => (strides[x] as number) - (strides[y] as number));
+  let expect = 1;
+  for (const d of dims) {
+    if (strides[d] !== expect) return false;
+    expect *= shape[d] as number;
+  }
+  return true;
+}
 
 const sameLayout = (a: View, b: View): boolean =>
   a.offset === b.offset && a.strides.length === b.strides.length && a.strides.every((s, i) => s === b.strides[i]);
@@ -243,7 +287,7 @@ export class FastCpuBackend extends ReferenceBackend {
   readonly #onHeap = new WeakSet<object>();
   #unsubscribe: (() => void) | null = null;
   /** What matmul did, for tests and profiling: BLAS calls, operands packed into scratch, reference fallbacks. */
-  readonly counters = { gemm: 0, packed: 0, reference: 0, wasm: 0 };
+  readonly counters = { gemm: 0, packed: 0, reference: 0, wasm: 0, zeroFills: 0, zeroSkips: 0 };
 
   constructor(opts: FastCpuOptions = {}) {
     super();
@@ -313,9 +357,11 @@ export class FastCpuBackend extends ReferenceBackend {
   override alloc(dtype: DType, numel: number): unknown {
     const heap = this.#heap;
     if (heap && HEAP_DTYPES.has(dtype)) {
-      const arr = heap.view(dtype, heap.alloc(Math.max(1, numel) * dtypeBytes(dtype), true), numel);
+      // not cleared here: a reused block becomes pending (see pendingZero)
+      const arr = heap.view(dtype, heap.alloc(Math.max(1, numel) * dtypeBytes(dtype)), numel);
       registerHeapBuffer(arr.buffer as SharedArrayBuffer);
       this.#onHeap.add(arr);
+      if (heap.reused && numel > 0) pendingZero.add(arr);
       return arr;
     }
     if (numel < SHARED_MIN || !this.#parallel) return super.alloc(dtype, numel);
@@ -327,8 +373,82 @@ export class FastCpuBackend extends ReferenceBackend {
 
   override free(buf: unknown): void {
     if (typeof buf !== "object" || buf === null) return;
-    if (this.#onHeap.delete(buf)) (this.#heap as WasmHeap).free((buf as ArrayBufferView).byteOffset);
-    else unregisterShared(buf);
+    if (this.#onHeap.delete(buf)) {
+      pendingZero.delete(buf);
+      (this.#heap as WasmHeap).free((buf as ArrayBufferView).byteOffset);
+    } else unregisterShared(buf);
+  }
+
+  /** Zero a pending storage now: it is about to be read, or written only in part. */
+  #fill(buf: unknown): void {
+    if (pendingZero.delete(buf as object)) {
+      const b = buf as ArrayBufferView;
+      (this.#heap as WasmHeap).zero(b.byteOffset, b.byteLength);
+      this.counters.zeroFills++;
+    }
+  }
+
+  /**
+   * Before a kernel writing `out` (every element of the view) and reading `inputs`: fill the pending
+   * inputs, then say whether `out` is pending and covered whole — the caller then drops its mark
+   * (`#wrote`) once the kernel has run — or fill it too.
+   */
+  #prepare(out: View, inputs: readonly View[]): boolean {
+    for (let i = 0; i < inputs.length; i++) this.#fill((inputs[i] as View).buf);
+    if (!pendingZero.has(out.buf as object)) return false;
+    if (covers(out)) return true;
+    this.#fill(out.buf);
+    return false;
+  }
+
+  /** The kernel has overwritten the whole of a pending `buf`: it no longer needs zeros. */
+  #wrote(buf: unknown): void {
+    pendingZero.delete(buf as object);
+    this.counters.zeroSkips++;
+  }
+
+  override write(buf: unknown, dtype: DType, data: TypedArray): void {
+    if (pendingZero.size !== 0 && pendingZero.has(buf as object)) {
+      if (data.length === (buf as TypedArray).length) {
+        super.write(buf, dtype, data);
+        this.#wrote(buf);
+        return;
+      }
+      this.#fill(buf);
+    }
+    super.write(buf, dtype, data);
+  }
+
+  override read(buf: unknown, dtype: DType, offset: number, numel: number): Promise<TypedArray> {
+    if (pendingZero.size !== 0) this.#fill(buf);
+    return super.read(buf, dtype, offset, numel);
+  }
+
+  override readSync(buf: unknown, dtype: DType, offset: number, numel: number): TypedArray {
+    if (pendingZero.size !== 0) this.#fill(buf);
+    return super.readSync(buf, dtype, offset, numel);
+  }
+
+  override sort(values: View, indices: View, input: View, descending: boolean): void {
+    let skipV = false;
+    let skipI = false;
+    if (pendingZero.size !== 0) {
+      this.#fill(input.buf);
+      skipV = this.#prepare(values, NO_VIEWS);
+      skipI = values.buf !== indices.buf && this.#prepare(indices, NO_VIEWS);
+    }
+    super.sort(values, indices, input, descending);
+    if (skipV) this.#wrote(values.buf);
+    if (skipI) this.#wrote(indices.buf);
+  }
+
+  override scatter(target: View, offsets: View, src: View, mode: "set" | "add"): void {
+    if (pendingZero.size !== 0) {
+      this.#fill(target.buf);
+      this.#fill(offsets.buf);
+      this.#fill(src.buf);
+    }
+    super.scatter(target, offsets, src, mode);
   }
 
   /** Whether every view's storage is on the wasm heap (where the wasm kernels can address it). */
@@ -401,11 +521,10 @@ export class FastCpuBackend extends ReferenceBackend {
   }
 
   override elementwise(e: ir.Exp, out: View, inputs: readonly View[]): void {
-    if (this.#heapViews(out, inputs) && wasmElementwise(e, out, inputs, this.#heap as WasmHeap)) {
-      this.counters.wasm++;
-      return;
-    }
-    if (numelOf(out.shape) < ELEMENTWISE_MIN || !this.#elementwise(e, out, inputs)) super.elementwise(e, out, inputs);
+    const skip = pendingZero.size !== 0 && this.#prepare(out, inputs);
+    if (this.#heapViews(out, inputs) && wasmElementwise(e, out, inputs, this.#heap as WasmHeap)) this.counters.wasm++;
+    else if (numelOf(out.shape) < ELEMENTWISE_MIN || !this.#elementwise(e, out, inputs)) super.elementwise(e, out, inputs);
+    if (skip) this.#wrote(out.buf);
   }
 
   #elementwise(e: ir.Exp, out: View, inputs: readonly View[]): boolean {
@@ -436,11 +555,14 @@ export class FastCpuBackend extends ReferenceBackend {
   }
 
   override reduce(k: ReduceKernel, out: View, input: View, nReduced: number): void {
-    if (this.#heapViews(out, [input]) && wasmReduce(k, out, input, nReduced, this.#heap as WasmHeap)) {
-      this.counters.wasm++;
-      return;
+    let skip = false;
+    if (pendingZero.size !== 0) {
+      this.#fill(input.buf);
+      skip = this.#prepare(out, NO_VIEWS);
     }
-    if (numelOf(input.shape) < REDUCE_MIN || !this.#reduce(k, out, input, nReduced)) super.reduce(k, out, input, nReduced);
+    if (this.#heapViews(out, [input]) && wasmReduce(k, out, input, nReduced, this.#heap as WasmHeap)) this.counters.wasm++;
+    else if (numelOf(input.shape) < REDUCE_MIN || !this.#reduce(k, out, input, nReduced)) super.reduce(k, out, input, nReduced);
+    if (skip) this.#wrote(out.buf);
   }
 
   #reduce(k: ReduceKernel, out: View, input: View, nReduced: number): boolean {
@@ -535,7 +657,13 @@ export class FastCpuBackend extends ReferenceBackend {
   }
 
   override scan(op: "sum" | "prod", out: View, input: View): void {
+    let skip = false;
+    if (pendingZero.size !== 0) {
+      this.#fill(input.buf);
+      skip = this.#prepare(out, NO_VIEWS);
+    }
     if (numelOf(input.shape) < SCAN_MIN || !this.#scan(op, out, input)) super.scan(op, out, input);
+    if (skip) this.#wrote(out.buf);
   }
 
   #scan(op: "sum" | "prod", out: View, input: View): boolean {
@@ -551,6 +679,17 @@ export class FastCpuBackend extends ReferenceBackend {
   }
 
   override matmul(out: View, a: View, b: View): void {
+    let skip = false;
+    if (pendingZero.size !== 0) {
+      this.#fill(a.buf);
+      this.#fill(b.buf);
+      skip = this.#prepare(out, NO_VIEWS);
+    }
+    this.#matmul(out, a, b);
+    if (skip) this.#wrote(out.buf);
+  }
+
+  #matmul(out: View, a: View, b: View): void {
     const blas = this.#blas;
     const dt: DType = out.dtype;
     if (!blas || (dt !== "float32" && dt !== "float64") || a.dtype !== dt || b.dtype !== dt) {

@@ -4,7 +4,9 @@
 //
 // Ownership: whoever calls `alloc` must call `free` exactly once when the block's last view is
 // dropped (the backend's `free(buf)`); there is no FinalizationRegistry. Freed blocks go to a
-// free list of their size class and are reused without being cleared (`alloc(bytes, true)` zeroes).
+// free list of their size class and are reused without being cleared (`alloc(bytes, true)` zeroes;
+// `reused` says whether the last block came from a free list — a block carved from never-used
+// memory is all zeros, as freshly grown WebAssembly memory is).
 // Memory grows on demand and never shrinks; views made before a grow stay valid (shared memory
 // never detaches), but views must be made from `memory.buffer` after a grow to reach new pages.
 // Kernels may read up to 15 bytes past the end of an input (their vector tail), so the top
@@ -31,6 +33,23 @@ function classSize(c: number): number {
   const k = ((c - 16) % STEPS) + 1;
   return 2 ** e + k * (2 ** e / STEPS);
 }
+
+/**
+ * (module (import "m" "m" (memory 0 65536 shared))
+ *   (func (export "fill") (param i32 i32) local.get 0 i32.const 0 local.get 1 memory.fill))
+ * — zeroing through memory.fill: 4 MiB in ~0.04 ms, where a typed array's fill on shared memory
+ * takes ~0.3 ms (Float32Array) to ~1.1 ms (Uint8Array) on the dev machine (V8 stores element by element).
+ */
+// biome-ignore format: the module's bytes, section by section
+const FILL_WASM = new Uint8Array([
+  0, 97, 115, 109, 1, 0, 0, 0,
+  1, 6, 1, 96, 2, 127, 127, 0, // type: (i32, i32) -> ()
+  2, 11, 1, 1, 109, 1, 109, 2, 3, 0, 128, 128, 4, // import m.m: memory 0..65536 pages, shared
+  3, 2, 1, 0, // one function of type 0
+  7, 8, 1, 4, 102, 105, 108, 108, 0, 0, // export "fill"
+  10, 13, 1, 11, 0, 32, 0, 65, 0, 32, 1, 252, 11, 0, 11, // memory.fill(p0, 0, p1)
+]);
+let fillModule: object | undefined;
 
 export type HeapArray = Float32Array | Float64Array | Int32Array | Uint8Array | Uint16Array | BigInt64Array;
 
@@ -67,10 +86,20 @@ export class WasmHeap {
   /** Live block offset → size class. */
   private readonly live = new Map<number, number>();
   private usedBytes = 0;
+  /**
+   * Whether the last `alloc` reused a freed block (its bytes are whatever was written there before,
+   * unless `zero` was passed) rather than never-used memory, which is all zeros.
+   */
+  reused = false;
+
+  /** Zero `bytes` bytes at byte `offset` (memory.fill). */
+  readonly zero: (offset: number, bytes: number) => void;
 
   constructor(opts: HeapOptions = {}) {
     this.maxPages = opts.maxPages ?? 65536;
     this.memory = new Wasm.Memory({ initial: opts.initialPages ?? 256, maximum: this.maxPages, shared: true });
+    fillModule ??= new Wasm.Module(FILL_WASM);
+    this.zero = new Wasm.Instance(fillModule, { m: { m: this.memory } }).exports.fill as (offset: number, bytes: number) => void;
   }
 
   /** A 16-byte aligned block of at least `bytes` bytes; returns its byte offset. */
@@ -83,7 +112,11 @@ export class WasmHeap {
       off = this.top;
       this.ensure(off + size + SLACK);
       this.top = off + size;
-    } else if (zero) new Uint8Array(this.memory.buffer, off, size).fill(0);
+      this.reused = false;
+    } else {
+      if (zero) this.zero(off, size);
+      this.reused = !zero;
+    }
     this.live.set(off, c);
     this.usedBytes += size;
     return off;
