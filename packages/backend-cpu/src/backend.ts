@@ -175,6 +175,18 @@ const contiguousStrides = (shape: readonly number[]): number[] => {
  * out of an op on a never-touched fresh tensor, e.g. torch.empty's — would see the old bytes.)
  */
 const pendingZero = new Set<object>();
+/**
+ * Reused blocks smaller than this are cleared in `alloc` instead (memory.fill of 4 KiB: ~45 ns, about
+ * what adding a storage to `pendingZero` and taking it out again costs; a 16-byte block: ~10 ns).
+ */
+const LAZY_MIN_BYTES = 4096;
+/**
+ * Elementwise kernels with fewer output elements run as JavaScript (the reference's kernel): a wasm
+ * call costs ~1 µs however small (most of it finding the compiled kernel: wasm/compile.ts builds and
+ * hashes a string key per call), the JavaScript kernel ~0.6 µs + ~2 ns per element for an add
+ * (measured: equal near 256 elements; wasm is ahead from there on).
+ */
+const WASM_EW_MIN = 256;
 
 /**
  * Whether a view reaches every element of its buffer exactly once (offset 0, as many elements as the
@@ -285,6 +297,8 @@ export class FastCpuBackend extends ReferenceBackend {
   readonly #heap: WasmHeap | null;
   /** Storages on the wasm heap (their byteOffset is their heap address). */
   readonly #onHeap = new WeakSet<object>();
+  /** The heap buffer last given to the pool's registry (a new one after each grow). */
+  #registered: object | null = null;
   #unsubscribe: (() => void) | null = null;
   /** What matmul did, for tests and profiling: BLAS calls, operands packed into scratch, reference fallbacks. */
   readonly counters = { gemm: 0, packed: 0, reference: 0, wasm: 0, zeroFills: 0, zeroSkips: 0 };
@@ -357,9 +371,13 @@ export class FastCpuBackend extends ReferenceBackend {
   override alloc(dtype: DType, numel: number): unknown {
     const heap = this.#heap;
     if (heap && HEAP_DTYPES.has(dtype)) {
-      // not cleared here: a reused block becomes pending (see pendingZero)
-      const arr = heap.view(dtype, heap.alloc(Math.max(1, numel) * dtypeBytes(dtype)), numel);
-      registerHeapBuffer(arr.buffer as SharedArrayBuffer);
+      // a large reused block is not cleared here but becomes pending (see pendingZero)
+      const bytes = Math.max(1, numel) * dtypeBytes(dtype);
+      const arr = heap.view(dtype, heap.alloc(bytes, bytes < LAZY_MIN_BYTES), numel);
+      if (heap.buffer !== this.#registered) {
+        registerHeapBuffer(heap.buffer as SharedArrayBuffer);
+        this.#registered = heap.buffer;
+      }
       this.#onHeap.add(arr);
       if (heap.reused && numel > 0) pendingZero.add(arr);
       return arr;
@@ -522,8 +540,10 @@ export class FastCpuBackend extends ReferenceBackend {
 
   override elementwise(e: ir.Exp, out: View, inputs: readonly View[]): void {
     const skip = pendingZero.size !== 0 && this.#prepare(out, inputs);
-    if (this.#heapViews(out, inputs) && wasmElementwise(e, out, inputs, this.#heap as WasmHeap)) this.counters.wasm++;
-    else if (numelOf(out.shape) < ELEMENTWISE_MIN || !this.#elementwise(e, out, inputs)) super.elementwise(e, out, inputs);
+    const n = numelOf(out.shape);
+    if (n >= WASM_EW_MIN && this.#heapViews(out, inputs) && wasmElementwise(e, out, inputs, this.#heap as WasmHeap))
+      this.counters.wasm++;
+    else if (n < ELEMENTWISE_MIN || !this.#elementwise(e, out, inputs)) super.elementwise(e, out, inputs);
     if (skip) this.#wrote(out.buf);
   }
 

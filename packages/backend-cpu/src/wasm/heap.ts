@@ -92,12 +92,15 @@ export class WasmHeap {
    */
   reused = false;
 
+  /** `memory.buffer` as of the last grow (the getter costs more than a field; only `ensure` grows the memory). */
+  buffer: ArrayBuffer | SharedArrayBuffer;
   /** Zero `bytes` bytes at byte `offset` (memory.fill). */
   readonly zero: (offset: number, bytes: number) => void;
 
   constructor(opts: HeapOptions = {}) {
     this.maxPages = opts.maxPages ?? 65536;
     this.memory = new Wasm.Memory({ initial: opts.initialPages ?? 256, maximum: this.maxPages, shared: true });
+    this.buffer = this.memory.buffer;
     fillModule ??= new Wasm.Module(FILL_WASM);
     this.zero = new Wasm.Instance(fillModule, { m: { m: this.memory } }).exports.fill as (offset: number, bytes: number) => void;
   }
@@ -138,7 +141,7 @@ export class WasmHeap {
 
   /** A typed view of `numel` elements of `dtype` at byte `offset` (on the current buffer). */
   view(dtype: DType, offset: number, numel: number): HeapArray {
-    const buf = this.memory.buffer;
+    const buf = this.buffer;
     switch (dtype) {
       case "float32":
         return new Float32Array(buf, offset, numel);
@@ -167,7 +170,7 @@ export class WasmHeap {
 
   /** Bytes in live blocks (size-class rounded) and bytes ever handed out (the high-water mark). */
   stats(): { live: number; liveBytes: number; reserved: number; memoryBytes: number } {
-    return { live: this.live.size, liveBytes: this.usedBytes, reserved: this.top, memoryBytes: this.memory.buffer.byteLength };
+    return { live: this.live.size, liveBytes: this.usedBytes, reserved: this.top, memoryBytes: this.buffer.byteLength };
   }
 
   private ensure(end: number): void {
@@ -178,6 +181,7 @@ export class WasmHeap {
     const pages = Math.min(Math.max(need, Math.ceil(have / PAGE / 2)), this.maxPages - have / PAGE);
     if (pages < need) throw new RangeError(`wasm heap: out of memory (${end} bytes > ${this.maxPages} pages)`);
     this.memory.grow(pages);
+    this.buffer = this.memory.buffer;
   }
 }
 
