@@ -240,9 +240,10 @@ describe("training on threads", () => {
         const got = await train(threads, "cpu");
         expect(got.losses).toEqual(want.losses);
         got.params.forEach((p, i) => sameBits(p, want.params[i] as Uint8Array, `parameter ${i} at ${threads} threads`));
-        // the optimizer's and ReLU's contiguous kernels ran as wasm, the rest in JavaScript (split at 2 threads)
+        // elementwise kernels (contiguous, strided or broadcast rows) ran as wasm; what wasm does not
+        // cover runs in JavaScript, split at 2 threads when large enough (this small model may have none)
         expect((cpuBackend()?.counters.wasm ?? 0) - wasmBefore).toBeGreaterThanOrEqual(20);
-        if (threads > 1) expect(parallelRuns(before)).toBeGreaterThan(0);
+        if (threads === 1) expect(parallelRuns(before)).toBe(0);
       }
     } finally {
       initCpu({ parallel: true, wasm: false });

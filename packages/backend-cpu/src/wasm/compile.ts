@@ -1,5 +1,7 @@
 // Compiles core's scalar IR for elementwise kernels to WebAssembly SIMD (4 lanes of 32 bits).
-// Supported, with every input contiguous over the n output elements or a 0-stride scalar:
+// A kernel walks `rows` rows of n elements (the outer dims' odometer lives in a small descriptor);
+// along a row the output is contiguous and every input contiguous, strided (gathered lane by lane)
+// or a 0-stride scalar. Supported:
 // - float32: load, const, cast, neg/abs/sqrt, add/sub/mul/div, maximum/minimum with the
 //   reference's NaN and signed-zero rules, fma with the reference's fmaf rounding (in f64x2),
 //   isnan/isinf/isfinite/not, comparisons;
@@ -12,9 +14,8 @@
 // Every lane computes exactly what the reference's JS computes for that element, in the same
 // IEEE operations (wasm float arithmetic rounds to nearest, no flush-to-zero), so results are
 // bitwise the reference's except NaN payloads. Values live in v128 registers: float32 as f32x4,
-// int32 as i32x4, bool as an i32x4 mask (all ones = true). The last n mod 4 elements are computed
-// as a full vector (reading up to 15 bytes past an input's end, which the heap keeps allocatable)
-// and stored lane by lane.
+// int32 as i32x4, bool as an i32x4 mask (all ones = true). A row's last n mod 4 elements are
+// computed one at a time with every input splatted, so nothing outside the views is read.
 import { type DType, type ir, ir as irNs } from "@lockstep/core";
 import { Wasm, type WasmMemory } from "./api.js";
 import { Code, encodeModule, I32, Op, Simd, V128 } from "./encode.js";
@@ -22,10 +23,19 @@ import { defaultHeap } from "./heap.js";
 
 type Exp = ir.Exp;
 
-/** Where input i's elements are: "contig" (element k at ptr + k·size) or "scalar" (one element, broadcast). */
-export type InputLayout = "contig" | "scalar";
+/**
+ * Where input i's elements are along a row: "contig" (element k at ptr + k·size), "scalar" (one
+ * element, broadcast) or "strided" (element k at ptr + k·stride, the stride from the descriptor).
+ */
+export type InputLayout = "contig" | "scalar" | "strided";
 
-/** (outPtr, ...inPtrs, n): byte offsets into the heap's memory, n elements. */
+/**
+ * (outPtr, ...inPtrs, n, rows, desc): byte offsets into the heap's memory; `rows` rows of n
+ * elements. With rows = 1 and no strided input, desc is not read. Otherwise desc (i32 words) holds
+ * the row strides in bytes of every operand (out first; read for strided inputs), then one record
+ * per outer dim, innermost first: [count, index (0 on entry), per operand the byte step taken when
+ * this dim advances and every inner outer dim wraps to 0].
+ */
 export type WasmKernel = (...ptrsAndN: number[]) => void;
 
 class Unsupported extends Error {}
@@ -88,7 +98,7 @@ const F32_ARITH: Record<string, number> = {
   div: Simd.f32x4Div,
 };
 
-/** Builds one kernel's function body. Parameters: 0 = out, 1..nIn = inputs, nIn+1 = n. */
+/** Builds one kernel's function body. Parameters: 0 = out, 1..nIn = inputs, nIn+1 = n, nIn+2 = rows, nIn+3 = desc. */
 class Builder {
   readonly code = new Code();
   readonly locals: number[] = [];
@@ -102,8 +112,13 @@ class Builder {
     readonly layout: readonly InputLayout[],
   ) {}
 
+  /** When set, every input is loaded as one element splatted to all lanes (the row tail). */
+  splat = false;
+  /** Per strided input: locals holding its stride ×1, ×2, ×3 in bytes. */
+  readonly strideLocals: (readonly [number, number, number] | undefined)[] = [];
+
   get nParams(): number {
-    return this.nIn + 2;
+    return this.nIn + 4;
   }
 
   private newLocal(type: number): number {
@@ -177,13 +192,30 @@ class Builder {
         const d = this.inputDtypes[e.i];
         if (d === undefined || d !== e.dtype || (d !== "float32" && d !== "int32" && d !== "bool")) no();
         const p = 1 + e.i;
-        const scalar = this.layout[e.i] === "scalar";
-        c.local(Op.localGet, p);
-        if (d !== "bool") c.mem(scalar ? Simd.load32Splat : Simd.load, 2);
-        else {
-          // bytes → lane masks: nonzero byte → 0xff, widened to 32 bits with sign extension
-          if (scalar) c.mem(Simd.load8Splat, 0);
+        const scalar = this.splat || this.layout[e.i] === "scalar";
+        const strides = scalar ? undefined : this.strideLocals[e.i];
+        if (strides) {
+          // gather: push the addresses of lanes 3, 2, 1, load lane 0, then insert lanes 1..3
+          for (let lane = 3; lane >= 1; lane--)
+            c.local(Op.localGet, p)
+              .local(Op.localGet, strides[lane - 1] as number)
+              .op(Op.i32Add);
+          c.local(Op.localGet, p);
+          if (d !== "bool") {
+            c.mem(Simd.load32Zero, 2);
+            for (let lane = 1; lane <= 3; lane++) c.laneMem(Simd.load32Lane, 2, 0, lane);
+          } else {
+            c.mem(Simd.load8Splat, 0);
+            for (let lane = 1; lane <= 3; lane++) c.laneMem(Simd.load8Lane, 0, 0, lane);
+          }
+        } else {
+          c.local(Op.localGet, p);
+          if (d !== "bool") c.mem(scalar ? Simd.load32Splat : Simd.load, 2);
+          else if (scalar) c.mem(Simd.load8Splat, 0);
           else c.mem(Simd.load32Zero, 0);
+        }
+        if (d === "bool") {
+          // bytes → lane masks: nonzero byte → 0xff, widened to 32 bits with sign extension
           c.v128(ZERO).simd(Simd.i8x16Ne);
           if (!scalar) c.simd(Simd.i16x8ExtendLowI8x16S).simd(Simd.i32x4ExtendLowI16x8S);
         }
@@ -442,10 +474,45 @@ function build(e: Exp, outDtype: DType, inputDtypes: readonly DType[], layout: r
   const B = new Builder(nIn, inputDtypes, layout);
   B.countUses(e);
   const c = B.code;
-  const n = nIn + 1;
+  const [N, ROWS, DESC] = [nIn + 1, nIn + 2, nIn + 3];
+  const get = (l: number) => c.local(Op.localGet, l);
   const outSize = outKind === "bool" ? 1 : 4;
   const inSize = inputDtypes.map((d) => (d === "bool" ? 1 : 4));
   const v = B.temp();
+  // strided inputs: stride ×1..×4 in bytes, from the descriptor
+  const step4: (number | undefined)[] = [];
+  for (let i = 0; i < nIn; i++) {
+    if (layout[i] !== "strided") continue;
+    const [s1, s2, s3, s4] = [B.i32Local(), B.i32Local(), B.i32Local(), B.i32Local()];
+    get(DESC)
+      .scalarMem(Op.i32Load, 2, 4 * (1 + i))
+      .local(Op.localTee, s1)
+      .local(Op.localGet, s1)
+      .op(Op.i32Add)
+      .local(Op.localTee, s2)
+      .local(Op.localGet, s1)
+      .op(Op.i32Add)
+      .local(Op.localSet, s3);
+    get(s2).local(Op.localGet, s2).op(Op.i32Add).local(Op.localSet, s4);
+    B.strideLocals[i] = [s1, s2, s3];
+    step4[i] = s4;
+  }
+  /** Advance every pointer by one vector (4 elements) or, in the tail, by one element. */
+  const advance = (vector: boolean) => {
+    get(0)
+      .i32((vector ? 4 : 1) * outSize)
+      .op(Op.i32Add)
+      .local(Op.localSet, 0);
+    for (let i = 0; i < nIn; i++) {
+      if (layout[i] === "scalar") continue;
+      get(1 + i);
+      const s4 = step4[i];
+      if (s4 === undefined) c.i32((vector ? 4 : 1) * (inSize[i] as number));
+      else if (vector) get(s4);
+      else get((B.strideLocals[i] as readonly number[])[0] as number);
+      c.op(Op.i32Add).local(Op.localSet, 1 + i);
+    }
+  };
   /** Computes e, as stored: float32 lanes, or bool lanes as 0/1 bytes in lanes 0..3 of a byte vector. */
   const compute = () => {
     B.resetMemo();
@@ -456,52 +523,81 @@ function build(e: Exp, outDtype: DType, inputDtypes: readonly DType[], layout: r
       c.shuffle([0, 4, 8, 12, 0, 4, 8, 12, 0, 4, 8, 12, 0, 4, 8, 12]);
     }
   };
+  // each row starts from its operands' base pointers, which the descriptor's steps move
+  const base = Array.from({ length: nIn + 1 }, (_, k) => {
+    const l = B.i32Local();
+    get(k).local(Op.localSet, l);
+    return l;
+  });
+  const rowN = B.i32Local();
+  get(N).local(Op.localSet, rowN);
+  const [q, idx] = [B.i32Local(), B.i32Local()];
+  c.open(Op.block).open(Op.loop);
+  base.forEach((l, k) => get(l).local(Op.localSet, k));
+  get(rowN).local(Op.localSet, N);
   // while (n >= 4) { out[0..4) = e(...); advance; n -= 4 }
   c.open(Op.block).open(Op.loop);
-  c.local(Op.localGet, n).i32(4).op(Op.i32LtU).br(Op.brIf, 1);
-  c.local(Op.localGet, 0);
+  get(N).i32(4).op(Op.i32LtU).br(Op.brIf, 1);
+  get(0);
   compute();
   if (outKind !== "bool") c.mem(Simd.store, 2);
-  else c.storeLane(Simd.store32Lane, 0, 0, 0);
-  c.local(Op.localGet, 0)
-    .i32(4 * outSize)
-    .op(Op.i32Add)
-    .local(Op.localSet, 0);
-  for (let i = 0; i < nIn; i++) {
-    if (layout[i] === "scalar") continue;
-    c.local(Op.localGet, 1 + i)
-      .i32(4 * (inSize[i] as number))
-      .op(Op.i32Add)
-      .local(Op.localSet, 1 + i);
-  }
-  c.local(Op.localGet, n).i32(4).op(Op.i32Sub).local(Op.localSet, n);
+  else c.laneMem(Simd.store32Lane, 0, 0, 0);
+  advance(true);
+  get(N).i32(4).op(Op.i32Sub).local(Op.localSet, N);
   c.br(Op.br, 0);
   c.op(Op.end).op(Op.end);
-  // tail: 1..3 elements, computed as a full vector and stored lane by lane
-  c.local(Op.localGet, n).open(Op.if);
+  // tail: one element at a time, every input splatted (nothing read past a row's last element)
+  c.open(Op.block).open(Op.loop);
+  get(N).op(Op.i32Eqz).br(Op.brIf, 1);
+  B.splat = true;
+  get(0);
   compute();
-  c.local(Op.localSet, v);
-  const lane = outKind !== "bool" ? Simd.store32Lane : Simd.store8Lane;
-  const align = outKind !== "bool" ? 2 : 0;
-  c.local(Op.localGet, 0).local(Op.localGet, v).storeLane(lane, align, 0, 0);
-  for (let k = 1; k < 3; k++) {
-    c.local(Op.localGet, n).i32(k).op(Op.i32GtU).open(Op.if);
-    c.local(Op.localGet, 0)
-      .local(Op.localGet, v)
-      .storeLane(lane, align, k * outSize, k);
-    c.op(Op.end);
-  }
+  B.splat = false;
+  c.laneMem(outKind !== "bool" ? Simd.store32Lane : Simd.store8Lane, outKind !== "bool" ? 2 : 0, 0, 0);
+  advance(false);
+  get(N).i32(1).op(Op.i32Sub).local(Op.localSet, N);
+  c.br(Op.br, 0);
+  c.op(Op.end).op(Op.end);
+  // next row: if (rows < 2) done (a missing rows argument reads as 0: one row); else rows -= 1 and
+  // advance the first outer dim that does not wrap
+  get(ROWS).i32(2).op(Op.i32LtS).br(Op.brIf, 1);
+  get(ROWS).i32(1).op(Op.i32Sub).local(Op.localSet, ROWS);
+  get(DESC)
+    .i32(4 * (nIn + 1))
+    .op(Op.i32Add)
+    .local(Op.localSet, q);
+  c.open(Op.block).open(Op.loop);
+  get(q).scalarMem(Op.i32Load, 2, 4).i32(1).op(Op.i32Add).local(Op.localTee, idx);
+  get(q).scalarMem(Op.i32Load, 2, 0).op(Op.i32LtU).open(Op.if);
+  get(q).local(Op.localGet, idx).scalarMem(Op.i32Store, 2, 4);
+  base.forEach((l, k) => {
+    get(l)
+      .local(Op.localGet, q)
+      .scalarMem(Op.i32Load, 2, 8 + 4 * k)
+      .op(Op.i32Add)
+      .local(Op.localSet, l);
+  });
+  c.br(Op.br, 2);
   c.op(Op.end);
+  get(q).i32(0).scalarMem(Op.i32Store, 2, 4);
+  get(q)
+    .i32(4 * (nIn + 3))
+    .op(Op.i32Add)
+    .local(Op.localSet, q);
+  c.br(Op.br, 0);
+  c.op(Op.end).op(Op.end);
+  c.br(Op.br, 0);
+  c.op(Op.end).op(Op.end);
   return encodeModule(B.nParams, B.locals, c, maxPages);
 }
 
 const caches = new WeakMap<WasmMemory, Map<string, WasmKernel | null>>();
 
 /**
- * A WebAssembly kernel computing `e` for n elements, or null where the expression, dtypes or
- * layout are not supported. Kernels are cached per memory by the expression's key, dtypes and layout.
- * Pointers are byte offsets into `memory` (default: the process heap); inputs must lie in a
- * WasmHeap (the kernel may read up to 15 bytes past an input's last element).
+ * A WebAssembly kernel computing `e` over rows of elements (see WasmKernel), or null where the
+ * expression, dtypes or layout are not supported. Kernels are cached per memory by the
+ * expression's key, dtypes and layout. Pointers are byte offsets into `memory` (default: the
+ * process heap).
  */
 export function compileElementwise(
   e: Exp,

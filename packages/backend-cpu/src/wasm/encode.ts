@@ -16,6 +16,7 @@ export const Op = {
   localTee: 0x22,
   i32Const: 0x41,
   i32Eqz: 0x45,
+  i32LtS: 0x48,
   i32LtU: 0x49,
   i32GtU: 0x4b,
   i32GeU: 0x4f,
@@ -25,7 +26,9 @@ export const Op = {
   i32And: 0x71,
   i32Shl: 0x74,
   i32ShrU: 0x76,
+  i32Load: 0x28,
   f32Load: 0x2a,
+  i32Store: 0x36,
   f32Store: 0x38,
   f32Add: 0x92,
   select: 0x1b,
@@ -62,6 +65,8 @@ export const Simd = {
   or: 0x50,
   xor: 0x51,
   bitselect: 0x52,
+  load8Lane: 0x54,
+  load32Lane: 0x56,
   store8Lane: 0x58,
   store32Lane: 0x5a,
   load32Zero: 0x5c,
@@ -173,8 +178,8 @@ export class Code {
     uleb(this.bytes, offset);
     return this;
   }
-  /** A SIMD lane store (store8_lane / store32_lane). */
-  storeLane(o: number, alignLog2: number, offset: number, lane: number): this {
+  /** A SIMD lane access (load8_lane / load32_lane / store8_lane / store32_lane). */
+  laneMem(o: number, alignLog2: number, offset: number, lane: number): this {
     this.mem(o, alignLog2, offset);
     this.bytes.push(lane);
     return this;
