@@ -295,8 +295,6 @@ export class FastCpuBackend extends ReferenceBackend {
   readonly #fallbackReason: string | null;
   readonly #parallel: boolean;
   readonly #heap: WasmHeap | null;
-  /** Storages on the wasm heap (their byteOffset is their heap address). */
-  readonly #onHeap = new WeakSet<object>();
   /** The heap buffer last given to the pool's registry (a new one after each grow). */
   #registered: object | null = null;
   #unsubscribe: (() => void) | null = null;
@@ -378,7 +376,6 @@ export class FastCpuBackend extends ReferenceBackend {
         registerHeapBuffer(heap.buffer as SharedArrayBuffer);
         this.#registered = heap.buffer;
       }
-      this.#onHeap.add(arr);
       if (heap.reused && numel > 0) pendingZero.add(arr);
       return arr;
     }
@@ -391,10 +388,20 @@ export class FastCpuBackend extends ReferenceBackend {
 
   override free(buf: unknown): void {
     if (typeof buf !== "object" || buf === null) return;
-    if (this.#onHeap.delete(buf)) {
-      pendingZero.delete(buf);
+    if (this.#onHeap(buf)) {
+      if (pendingZero.size !== 0) pendingZero.delete(buf);
       (this.#heap as WasmHeap).free((buf as ArrayBufferView).byteOffset);
     } else unregisterShared(buf);
+  }
+
+  /**
+   * Whether a storage is on the wasm heap (its byteOffset is then its block's address): any view of
+   * the heap's memory is one of its storages (alloc hands out no other views of it, and core never
+   * makes views of a storage's array), whichever FastCpuBackend instance allocated it.
+   */
+  #onHeap(buf: unknown): boolean {
+    const heap = this.#heap;
+    return heap !== null && ArrayBuffer.isView(buf) && heap.owns(buf);
   }
 
   /** Zero a pending storage now: it is about to be read, or written only in part. */
@@ -471,8 +478,8 @@ export class FastCpuBackend extends ReferenceBackend {
 
   /** Whether every view's storage is on the wasm heap (where the wasm kernels can address it). */
   #heapViews(out: View, inputs: readonly View[]): boolean {
-    if (!this.#heap || !this.#onHeap.has(out.buf as object)) return false;
-    for (const v of inputs) if (!this.#onHeap.has(v.buf as object)) return false;
+    if (!this.#onHeap(out.buf)) return false;
+    for (let i = 0; i < inputs.length; i++) if (!this.#onHeap((inputs[i] as View).buf)) return false;
     return true;
   }
 

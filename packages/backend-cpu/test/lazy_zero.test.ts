@@ -8,7 +8,7 @@ import type { Tensor, TypedArray, View } from "@lockstep/core";
 import * as torch from "@lockstep/core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { cpuBackend, FastCpuBackend, initCpu } from "../src/index.js";
-import { WasmHeap } from "../src/wasm/heap.js";
+import { defaultHeap, WasmHeap } from "../src/wasm/heap.js";
 
 const { nn, optim } = torch;
 const F = nn.functional;
@@ -187,6 +187,24 @@ describe("backend buffers read as zeros after a dirty block is reused", () => {
     expect(Array.from(other.readSync(t, "float32", 0, 4) as Float32Array)).toEqual([0, 0, 0, 0]);
     other.dispose();
     backend.free(t);
+  });
+});
+
+describe("which storages are on the heap", () => {
+  it("a heap storage is recognised by any instance; plain arrays (and views at byte 0) are not", () => {
+    const heap = defaultHeap();
+    const other = new FastCpuBackend({ blas: false, warn: () => {} });
+    const buf = backend.alloc("float32", 64) as Float32Array;
+    expect(heap.owns(buf)).toBe(true);
+    const live = heap.stats().live;
+    other.free(buf); // back to the heap, though another instance allocated it
+    expect(heap.stats().live).toBe(live - 1);
+    other.dispose();
+    const plain = backend.alloc("float64", 8) as Float64Array;
+    expect(heap.owns(plain)).toBe(false);
+    backend.free(plain);
+    expect(heap.owns(new Float32Array(new ArrayBuffer(64), 16, 4))).toBe(false);
+    expect(heap.owns(new Float32Array(heap.buffer as SharedArrayBuffer, 0, 4))).toBe(false);
   });
 });
 

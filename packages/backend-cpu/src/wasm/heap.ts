@@ -94,6 +94,8 @@ export class WasmHeap {
 
   /** `memory.buffer` as of the last grow (the getter costs more than a field; only `ensure` grows the memory). */
   buffer: ArrayBuffer | SharedArrayBuffer;
+  /** Every buffer `memory.buffer` has been (one per grow): views made before a grow keep theirs. */
+  private readonly buffers = new WeakSet<object>();
   /** Zero `bytes` bytes at byte `offset` (memory.fill). */
   readonly zero: (offset: number, bytes: number) => void;
 
@@ -101,6 +103,7 @@ export class WasmHeap {
     this.maxPages = opts.maxPages ?? 65536;
     this.memory = new Wasm.Memory({ initial: opts.initialPages ?? 256, maximum: this.maxPages, shared: true });
     this.buffer = this.memory.buffer;
+    this.buffers.add(this.buffer);
     fillModule ??= new Wasm.Module(FILL_WASM);
     this.zero = new Wasm.Instance(fillModule, { m: { m: this.memory } }).exports.fill as (offset: number, bytes: number) => void;
   }
@@ -162,6 +165,17 @@ export class WasmHeap {
     }
   }
 
+  /**
+   * Whether a typed array views this heap's memory. Blocks start at byte 16 or later, so a view at
+   * byte 0 is never one (and a plain typed array's `buffer`, which V8 may have to materialise, is
+   * not touched).
+   */
+  owns(a: ArrayBufferView): boolean {
+    if (a.byteOffset === 0) return false;
+    const b = a.buffer;
+    return b === this.buffer || this.buffers.has(b);
+  }
+
   /** alloc + view: a fresh array of `numel` elements and its byte offset. */
   allocArray(dtype: DType, numel: number, zero = false): { offset: number; array: HeapArray } {
     const offset = this.alloc(numel * dtypeBytes(dtype), zero);
@@ -182,6 +196,7 @@ export class WasmHeap {
     if (pages < need) throw new RangeError(`wasm heap: out of memory (${end} bytes > ${this.maxPages} pages)`);
     this.memory.grow(pages);
     this.buffer = this.memory.buffer;
+    this.buffers.add(this.buffer);
   }
 }
 
